@@ -1,0 +1,60 @@
+"""ResNet-50 with IRN's strides (2, 2, 2, 1): output stride 16, built on torchvision's ResNet.
+
+ImageNet weights come from a local torchvision state dict (`--backbone_weights PATH`) or from
+torchvision's cache; nothing is downloaded.
+"""
+import os
+
+import torch
+import torch.nn as nn
+import torchvision
+
+TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
+
+
+def torchvision_cache_dir():
+    return os.path.join(torch.hub.get_dir(), "checkpoints")
+
+
+def find_imagenet_weights(weights_path):
+    """The explicit path if given, else a torchvision cache file; None if neither exists."""
+    if weights_path:
+        if not os.path.isfile(weights_path):
+            raise FileNotFoundError(f"--backbone_weights file not found: {weights_path}")
+        return weights_path
+    for name in TORCHVISION_FILES:
+        path = os.path.join(torchvision_cache_dir(), name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+class ResNet50IRN(nn.Module):
+    """x: (B, 3, H, W) -> features (B, 2048, H/16, W/16)."""
+
+    def __init__(self):
+        super().__init__()
+        net = torchvision.models.resnet50(weights=None)
+        # IRN: layer4 keeps the resolution of layer3 (stride 1, no dilation).
+        net.layer4[0].conv2.stride = (1, 1)
+        net.layer4[0].downsample[0].stride = (1, 1)
+        self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
+        self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
+        self.out_channels = 2048
+        self.output_stride = 16
+
+    def stem(self):
+        return [self.conv1, self.bn1]
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
+    def load_imagenet(self, path):
+        """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: "
+                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")

@@ -1,0 +1,207 @@
+"""The one entry point: presets, flags and the ordered W-OoD step chain.
+
+    python run_sample.py --preset smoke                 # every step, tiny, about a minute
+    python run_sample.py                                # the embedded synthetic default (CPU)
+    python run_sample.py --preset voc --voc12_root Data/VOC2012 --sbd_root Data/SBD ...
+
+An explicit flag beats the preset. Each step is a module in step/ with `run(args)`, reading only
+files earlier steps wrote, so `--<step>_pass false` on the others reruns one step alone.
+"""
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+
+# (pass flag, module) in chain order; `ls step/` lists the same order.
+CHAIN = [
+    ("prepare_data_pass", "step.s00_prepare_data"),
+    ("pretrain_backbone_pass", "step.s00_pretrain_backbone"),
+    ("train_cam_pass", "step.s01_train_cam"),
+    ("make_cam_pass", "step.s05_make_cam"),
+    ("eval_cam_pass", "step.s06_eval_cam"),
+]
+
+PRESETS = {
+    # The paper setting: VOC 2012 + SBD, ImageNet ResNet-50, IRN's schedule.
+    "voc": dict(dataset="voc", backbone="resnet50", backbone_pretrained=True, cam_batch_size=16,
+                cam_num_epoches=5, cam_learning_rate=0.1, cam_weight_decay=1e-4, cam_momentum=0.0,
+                cam_crop_size=512, cam_resize_long=(320, 640), num_workers=4,
+                pretrain_backbone_pass=False),
+    # The embedded default: synthetic data, small backbone, CPU in minutes.
+    "synthetic": dict(dataset="synthetic"),
+    # Every step on a tiny synthetic set, about a minute on 2 cores.
+    "smoke": dict(dataset="synthetic", syn_image_size=64, syn_n_train=96, syn_n_val=32,
+                  syn_n_probe_per_class=4, syn_n_ood_hard=24, syn_n_ood_easy=24, syn_n_ood_positive=8,
+                  small_widths=(16, 32, 64, 128), pretrain_num_images=600, pretrain_epochs=1,
+                  cam_num_epoches=2, cam_crop_size=64, cam_resize_long=(48, 80), cam_scales=(1.0, 0.5)),
+}
+
+
+def str2bool(value):
+    """argparse type for booleans that parse both ways (true/false, 1/0, yes/no)."""
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "y", "on"):
+        return True
+    if lowered in ("false", "0", "no", "n", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
+
+
+def float_tuple(value):
+    return tuple(float(v) for v in value.split(","))
+
+
+def int_tuple(value):
+    return tuple(int(v) for v in value.split(","))
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = p.add_argument_group("run")
+    g.add_argument("--preset", default="synthetic", choices=sorted(PRESETS), help="base values; explicit flags win")
+    g.add_argument("--run_name", default=None, help="names sess/<run_name> and result/<run_name> (default: the preset)")
+    g.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    g.add_argument("--seed", type=int, default=0, help="seed of training and sampling")
+    g.add_argument("--num_workers", type=int, default=0, help="DataLoader workers")
+    g.add_argument("--overwrite", type=str2bool, default=False, help="redo finished work instead of skipping it")
+    g.add_argument("--amp", type=str2bool, default=False, help="bf16 autocast on CUDA")
+
+    g = p.add_argument_group("data")
+    g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"])
+    g.add_argument("--voc12_root", default=None, help="VOC2012 folder (JPEGImages/, ...); synthetic: where it is generated")
+    g.add_argument("--sbd_root", default=None, help="SBD dataset folder holding train.txt and val.txt (voc only)")
+    g.add_argument("--label_source", default=None, choices=["xml", "mask"], help="image labels from XML or masks")
+    g.add_argument("--ood_root", default=None, help="candidate OoD pool folder (JPEGImages/, candidates.txt)")
+    g.add_argument("--ood_list", default=None, help="final hard-OoD list (default WOoD_dataset/<run>/ood_list.txt)")
+    g.add_argument("--list_dir", default=None, help="where step 0 writes lists and labels (default sess/<run>/lists)")
+    g.add_argument("--train_list", default=None, help="classifier training ids (train_aug on VOC)")
+    g.add_argument("--val_list", default=None, help="validation ids (loss only; never masks)")
+    g.add_argument("--infer_list", default=None, help="ids whose seeds are made and evaluated (VOC train)")
+
+    g = p.add_argument_group("synthetic data set")
+    g.add_argument("--syn_seed", type=int, default=0)
+    g.add_argument("--syn_image_size", type=int, default=96)
+    g.add_argument("--syn_n_train", type=int, default=1200)
+    g.add_argument("--syn_n_val", type=int, default=300)
+    g.add_argument("--syn_n_probe_per_class", type=int, default=30)
+    g.add_argument("--syn_n_ood_hard", type=int, default=240)
+    g.add_argument("--syn_n_ood_easy", type=int, default=240)
+    g.add_argument("--syn_n_ood_positive", type=int, default=60)
+    g.add_argument("--syn_cooccurrence", type=float, default=0.85, help="P(context | class with a context)")
+    g.add_argument("--syn_multi_label_rate", type=float, default=0.25)
+
+    g = p.add_argument_group("backbone")
+    g.add_argument("--backbone", default="small", choices=["small", "resnet50"])
+    g.add_argument("--small_widths", type=int_tuple, default=(32, 64, 128, 256))
+    g.add_argument("--backbone_weights", default=None,
+                   help="resnet50: a torchvision ImageNet state dict; small: the pretrained stand-in")
+    g.add_argument("--backbone_pretrained", type=str2bool, default=True,
+                   help="start from pretrained weights (an error if none are found)")
+
+    g = p.add_argument_group("pretraining stand-in (small backbone only)")
+    g.add_argument("--pretrain_num_images", type=int, default=4000)
+    g.add_argument("--pretrain_epochs", type=int, default=3)
+    g.add_argument("--pretrain_batch_size", type=int, default=32)
+    g.add_argument("--pretrain_learning_rate", type=float, default=0.05)
+
+    g = p.add_argument_group("step 1: train the CAM classifier F_in")
+    g.add_argument("--cam_batch_size", type=int, default=16)
+    g.add_argument("--cam_num_epoches", type=int, default=6)
+    g.add_argument("--cam_learning_rate", type=float, default=0.02)
+    g.add_argument("--cam_weight_decay", type=float, default=1e-4)
+    g.add_argument("--cam_momentum", type=float, default=0.9,
+                   help="IRN's PolyOptimizer passed 1e-4 here by accident (momentum ~0); voc uses 0")
+    g.add_argument("--cam_crop_size", type=int, default=96)
+    g.add_argument("--cam_resize_long", type=int_tuple, default=(72, 128))
+    g.add_argument("--cam_weights_name", default=None, help="F_in checkpoint (default sess/<run>/cam_baseline.pth)")
+
+    g = p.add_argument_group("steps 5-6: CAMs and their evaluation")
+    g.add_argument("--cam_scales", type=float_tuple, default=(1.0, 0.5, 1.5, 2.0))
+    g.add_argument("--cam_models", default="auto",
+                   help="classifiers to make CAMs for: comma list of baseline,wood; auto = those trained")
+    g.add_argument("--cam_out_dir", default=None, help="only with a single model: overrides result/<run>/<model>/cam")
+    g.add_argument("--cam_eval_thres", type=float, default=0.15, help="background threshold (IRN: 0.15)")
+    g.add_argument("--cam_eval_sweep", type=float_tuple, default=(0.05, 0.95, 0.05), help="start,stop,step")
+
+    g = p.add_argument_group("step switches")
+    for flag, _ in CHAIN:
+        g.add_argument(f"--{flag}", type=str2bool, default=True)
+    return p
+
+
+def parse_args(argv=None):
+    """Parse twice: once for the preset, then with the preset as defaults so flags win."""
+    parser = get_args_parser()
+    first, _ = parser.parse_known_args(argv)
+    parser.set_defaults(**PRESETS[first.preset])
+    args = parser.parse_args(argv)
+    return resolve_paths(args)
+
+
+def resolve_paths(args):
+    """Fill path defaults derived from the run name and dataset."""
+    args.run_name = args.run_name or args.preset
+    args.sess_dir = os.path.join("sess", args.run_name)
+    args.result_dir = os.path.join("result", args.run_name)
+    if args.dataset == "synthetic":
+        args.voc12_root = args.voc12_root or os.path.join("Data", args.run_name, "VOC2012")
+        args.ood_root = args.ood_root or os.path.join("WOoD_dataset", "synthetic_" + args.run_name)
+        args.label_source = args.label_source or "mask"
+    else:
+        args.voc12_root = args.voc12_root or os.path.join("Data", "VOC2012")
+        args.ood_root = args.ood_root or os.path.join("WOoD_dataset", "openimages")
+        args.label_source = args.label_source or "xml"
+    args.ood_list = args.ood_list or os.path.join("WOoD_dataset", args.run_name, "ood_list.txt")
+    args.list_dir = args.list_dir or os.path.join(args.sess_dir, "lists")
+    args.train_list = args.train_list or os.path.join(args.list_dir, "train.txt")
+    args.val_list = args.val_list or os.path.join(args.list_dir, "val.txt")
+    args.infer_list = args.infer_list or os.path.join(args.list_dir, "infer.txt")
+    args.cls_labels = os.path.join(args.list_dir, "cls_labels.npy")
+    args.class_names_file = os.path.join(args.list_dir, "class_names.txt")
+    args.cam_weights_name = args.cam_weights_name or os.path.join(args.sess_dir, "cam_baseline.pth")
+    if args.backbone == "small" and not args.backbone_weights:
+        args.backbone_weights = os.path.join(args.sess_dir, "small_backbone_pretrained.pth")
+    return args
+
+
+def save_config(args):
+    from misc.io_utils import save_json
+
+    save_json(os.path.join(args.result_dir, "config.json"),
+              {k: list(v) if isinstance(v, tuple) else v for k, v in vars(args).items()})
+
+
+def setup_logging(result_dir):
+    os.makedirs(result_dir, exist_ok=True)
+    handlers = [logging.StreamHandler(sys.stdout), logging.FileHandler(os.path.join(result_dir, "log.txt"))]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
+                        handlers=handlers, force=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    setup_logging(args.result_dir)
+    save_config(args)
+    log = logging.getLogger("run_sample")
+    timings = {}
+    for flag, module_name in CHAIN:
+        if not getattr(args, flag):
+            continue
+        log.info("=== %s ===", module_name)
+        start = time.time()
+        importlib.import_module(module_name).run(args)
+        timings[module_name] = round(time.time() - start, 1)
+        log.info("--- %s done in %.1f s", module_name, timings[module_name])
+    from misc.io_utils import save_json
+
+    save_json(os.path.join(args.result_dir, "timings.json"), timings)
+    log.info("wall time per step (s): %s", json.dumps(timings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Step 0: generate the synthetic data set, or read a VOC devkit + SBD; write lists and labels.
+
+Writes to `--list_dir`: train.txt (train_aug on VOC), val.txt, infer.txt (the ids whose seeds
+are evaluated: VOC seg train, as the paper's Table 1), cls_labels.npy ({id: multi-hot}),
+class_names.txt.
+"""
+import dataclasses
+import json
+import logging
+import os
+import time
+
+import numpy as np
+
+from misc import io_utils
+from voc12 import synthetic, voc_lists
+from voc12.classes import VOC_CLASSES
+
+log = logging.getLogger(__name__)
+
+
+def synthetic_config(args):
+    return synthetic.SyntheticConfig(
+        seed=args.syn_seed, image_size=args.syn_image_size, n_train=args.syn_n_train, n_val=args.syn_n_val,
+        n_probe_per_class=args.syn_n_probe_per_class, n_ood_hard=args.syn_n_ood_hard,
+        n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
+        cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate)
+
+
+def _refuse_foreign_tree(folder, cfg, overwrite):
+    """An existing synthetic tree made with other settings is never silently replaced."""
+    path = os.path.join(folder, "synthetic_config.json")
+    if overwrite or not os.path.isfile(path):
+        return
+    with open(path) as f:
+        existing = json.load(f)
+    if existing != dataclasses.asdict(cfg):
+        changed = sorted(k for k in existing if existing.get(k) != dataclasses.asdict(cfg).get(k))
+        raise FileExistsError(f"{folder} holds a synthetic set made with other settings ({', '.join(changed)}); "
+                              f"pass --overwrite true to regenerate it or choose another --voc12_root/--ood_root")
+
+
+def prepare_synthetic(args):
+    cfg = synthetic_config(args)
+    for folder in (args.voc12_root, args.ood_root):
+        _refuse_foreign_tree(folder, cfg, args.overwrite)
+    start = time.time()
+    sheet = synthetic.generate(cfg, args.voc12_root, args.ood_root, overwrite=args.overwrite)
+    log.info("synthetic data in %s and %s (%.1f s); contact sheet: %s",
+             args.voc12_root, args.ood_root, time.time() - start, sheet)
+    train = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
+    val = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "val"))
+    return list(synthetic.SYNTHETIC_CLASSES), train, val, train
+
+
+def prepare_voc(args):
+    voc_lists.require_dir(args.voc12_root, "VOC2012 devkit folder (--voc12_root)")
+    voc_lists.require_dir(os.path.join(args.voc12_root, "JPEGImages"), "VOC JPEGImages folder")
+    if args.sbd_root:
+        voc_lists.require_dir(args.sbd_root, "SBD folder (--sbd_root)")
+        train = voc_lists.build_train_aug(args.voc12_root, args.sbd_root)
+    else:
+        log.warning("no --sbd_root: training on VOC seg train only (1,464 ids), not train_aug (10,582)")
+        train = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
+    val = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "val"))
+    infer = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
+    return list(VOC_CLASSES), train, val, infer
+
+
+def run(args):
+    if args.dataset == "synthetic":
+        class_names, train, val, infer = prepare_synthetic(args)
+    else:
+        class_names, train, val, infer = prepare_voc(args)
+    labels = voc_lists.build_cls_labels(args.voc12_root, sorted(set(train + val + infer)), class_names,
+                                        args.label_source)
+    io_utils.save_lines(os.path.join(args.list_dir, "train.txt"), train)
+    io_utils.save_lines(os.path.join(args.list_dir, "val.txt"), val)
+    io_utils.save_lines(os.path.join(args.list_dir, "infer.txt"), infer)
+    io_utils.save_lines(args.class_names_file, class_names)
+    io_utils.save_npy(args.cls_labels, labels)
+    counts = np.sum([labels[i] for i in train], axis=0).astype(int)
+    log.info("lists in %s: train %d, val %d, infer %d ids; train images per class: %s", args.list_dir,
+             len(train), len(val), len(infer), dict(zip(class_names, counts.tolist())))

@@ -1,0 +1,93 @@
+"""List files and image-level labels from a VOC2012 devkit (+ SBD), as IRN prepares them.
+
+train_aug = (SBD train + SBD val + VOC seg train) - VOC seg val: 10,582 ids on the real data.
+Labels come from the VOC XML annotations (every <object><name>) or from segmentation masks
+(the classes present in SegmentationClassAug / SegmentationClass, ignoring 0 and 255).
+"""
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+from misc.io_utils import load_label_png, read_lines
+from voc12.classes import IGNORE_LABEL
+
+
+def seg_list_path(voc_root, split):
+    return os.path.join(voc_root, "ImageSets", "Segmentation", f"{split}.txt")
+
+
+def require_dir(path, what):
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    return path
+
+
+def build_train_aug(voc_root, sbd_root):
+    """Sorted ids of (SBD train + SBD val + VOC seg train) minus VOC seg val."""
+    voc_train = read_lines(seg_list_path(voc_root, "train"), "VOC segmentation train list")
+    voc_val = set(read_lines(seg_list_path(voc_root, "val"), "VOC segmentation val list"))
+    sbd = []
+    for split in ("train", "val"):
+        sbd += read_lines(os.path.join(sbd_root, f"{split}.txt"), f"SBD {split} list")
+    return sorted(set(sbd + voc_train) - voc_val)
+
+
+def labels_from_xml(voc_root, image_id, class_names):
+    """Multi-hot (C,) float32 from Annotations/<id>.xml (every object's name)."""
+    path = os.path.join(voc_root, "Annotations", image_id + ".xml")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"annotation for id '{image_id}' not found: {path}")
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as err:
+        raise ValueError(f"cannot parse annotation {path}: {err}") from err
+    label = np.zeros(len(class_names), np.float32)
+    for obj in root.findall("object"):
+        name = obj.findtext("name", "").strip()
+        if name in class_names:
+            label[class_names.index(name)] = 1.0
+    return label
+
+
+def find_mask_path(voc_root, image_id):
+    """SegmentationClassAug first (covers train_aug), then SegmentationClass."""
+    for folder in ("SegmentationClassAug", "SegmentationClass"):
+        path = os.path.join(voc_root, folder, image_id + ".png")
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f"segmentation mask for id '{image_id}' not found in "
+        f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
+
+
+def labels_from_mask(voc_root, image_id, num_classes):
+    """Multi-hot (C,) float32 of the classes present in the id's mask."""
+    mask = load_label_png(find_mask_path(voc_root, image_id))
+    values = np.unique(mask)
+    values = values[(values > 0) & (values != IGNORE_LABEL)]
+    if values.size and values.max() > num_classes:
+        raise ValueError(f"mask of '{image_id}' holds class {values.max()} > {num_classes} classes")
+    label = np.zeros(num_classes, np.float32)
+    label[values.astype(int) - 1] = 1.0
+    return label
+
+
+def build_cls_labels(voc_root, ids, class_names, source):
+    """{id: multi-hot (C,)} for every id, from "xml" or "mask"."""
+    if source == "xml":
+        return {i: labels_from_xml(voc_root, i, class_names) for i in ids}
+    if source == "mask":
+        return {i: labels_from_mask(voc_root, i, len(class_names)) for i in ids}
+    raise ValueError(f"unknown label source '{source}' (use xml or mask)")
+
+
+def load_cls_labels(path, ids=None):
+    """Read the {id: multi-hot} dict; with `ids`, check every id has a label."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"class label file not found: {path} (run step 0, prepare_data)")
+    labels = np.load(path, allow_pickle=True).item()
+    for image_id in ids or ():
+        if image_id not in labels:
+            raise KeyError(f"id '{image_id}' has no class label in {path}")
+    return labels
