@@ -54,7 +54,10 @@ class ResNet50IRN(nn.Module):
         """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""
         state = torch.load(path, map_location="cpu", weights_only=True)
         state = {k: v for k, v in state.items() if not k.startswith("fc.")}
-        missing, unexpected = self.load_state_dict(state, strict=False)
+        try:
+            missing, unexpected = self.load_state_dict(state, strict=False)
+        except RuntimeError as err:  # shape mismatches
+            raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: {err}") from err
         if missing or unexpected:
             raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: "
                              f"missing {missing[:5]}, unexpected {unexpected[:5]}")

@@ -1,0 +1,36 @@
+"""Which trained classifiers a run has, and where each one's outputs go.
+
+"baseline" is F_in (step 1), "wood" the W-OoD classifier (step 4); each gets its own folder
+result/<run>/<model>/ so steps 5-10 can run for both without overwriting each other.
+"""
+import os
+
+
+def checkpoint_of(args, model):
+    if model == "baseline":
+        return args.cam_weights_name
+    if model == "wood":
+        return getattr(args, "wood_weights_name", None) or os.path.join(args.sess_dir, "cam_wood.pth")
+    raise ValueError(f"unknown model '{model}' (use baseline or wood)")
+
+
+def selected_models(args):
+    """--cam_models: a comma list, or auto = every model whose checkpoint exists."""
+    if args.cam_models == "auto":
+        models = [m for m in ("baseline", "wood") if os.path.isfile(checkpoint_of(args, m))]
+        if not models:
+            raise FileNotFoundError(f"no trained classifier found ({checkpoint_of(args, 'baseline')}); run step 1")
+        return models
+    return [m.strip() for m in args.cam_models.split(",") if m.strip()]
+
+
+def model_dir(args, model):
+    return os.path.join(args.result_dir, model)
+
+
+def cam_dir(args, model, models):
+    if args.cam_out_dir:
+        if len(models) > 1:
+            raise ValueError("--cam_out_dir names one folder; use it with a single --cam_models entry")
+        return args.cam_out_dir
+    return os.path.join(model_dir(args, model), "cam")

@@ -1,0 +1,57 @@
+import os
+
+import numpy as np
+import torch
+
+from misc import io_utils
+from net import build_backbone
+from net.cam_net import CAMNet
+from step.s05_make_cam import make_cams, multiscale_cam
+
+
+def tiny_net():
+    torch.manual_seed(0)
+    net = CAMNet(build_backbone("small", (8, 16, 32, 64)), num_classes=4).eval()
+    with torch.no_grad():  # large activations, so the 1e-5 guard of the max-normalisation is negligible
+        net.classifier.weight.mul_(1000.0)
+    return net
+
+
+def test_multiscale_cam_shapes_and_max_normalisation():
+    net = tiny_net()
+    img = torch.randn(3, 37, 50)
+    pyramid = [torch.stack([img, img.flip(-1)]), torch.stack([img, img.flip(-1)])[:, :, ::2, ::2].contiguous()]
+    keys = torch.tensor([1, 3])
+    cam, high = multiscale_cam(net, pyramid, (37, 50), keys, 8)
+    assert cam.shape == (2, 10, 13) and high.shape == (2, 37, 50)
+    for maps in (cam, high):
+        assert maps.min() >= 0
+        torch.testing.assert_close(maps.amax(dim=(1, 2)), torch.ones(2), atol=1e-3, rtol=0)
+
+
+def test_flip_pair_gives_a_flip_symmetric_cam():
+    net = tiny_net()
+    img = torch.randn(3, 32, 32)
+    cam, _ = multiscale_cam(net, [torch.stack([img, img.flip(-1)])], (32, 32), torch.tensor([0]), 8)
+    cam_flipped, _ = multiscale_cam(net, [torch.stack([img.flip(-1), img])], (32, 32), torch.tensor([0]), 8)
+    torch.testing.assert_close(cam, cam_flipped.flip(-1), atol=1e-5, rtol=1e-4)
+
+
+def test_npy_contract_and_resume(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        Image.fromarray(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / f"{name}.jpg")
+    labels = {"a": np.array([0, 1, 0, 1], np.float32), "b": np.array([1, 0, 0, 0], np.float32)}
+    out = tmp_path / "cam"
+    net = tiny_net()
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0, 0.5), str(out), torch.device("cpu"), False) == 2
+    d = io_utils.load_cam_dict(str(out / "a.npy"))
+    assert set(d) == {"keys", "cam", "high_res"}
+    assert d["keys"].tolist() == [1, 3]
+    assert d["cam"].shape == (2, 6, 10) and d["high_res"].shape == (2, 24, 40)
+    mtime = os.path.getmtime(out / "a.npy")
+    os.remove(out / "b.npy")
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0,), str(out), torch.device("cpu"), False) == 1
+    assert os.path.getmtime(out / "a.npy") == mtime
