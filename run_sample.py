@@ -20,6 +20,7 @@ CHAIN = [
     ("prepare_data_pass", "step.s00_prepare_data"),
     ("pretrain_backbone_pass", "step.s00_pretrain_backbone"),
     ("train_cam_pass", "step.s01_train_cam"),
+    ("mine_ood_pass", "step.s02_mine_hard_ood"),
     ("make_cam_pass", "step.s05_make_cam"),
     ("eval_cam_pass", "step.s06_eval_cam"),
 ]
@@ -29,7 +30,7 @@ PRESETS = {
     "voc": dict(dataset="voc", backbone="resnet50", backbone_pretrained=True, cam_batch_size=16,
                 cam_num_epoches=5, cam_learning_rate=0.1, cam_weight_decay=1e-4, cam_momentum=0.0,
                 cam_crop_size=512, cam_resize_long=(320, 640), num_workers=4,
-                pretrain_backbone_pass=False),
+                pretrain_backbone_pass=False, ood_review="manual", ood_score_batch_size=1),
     # The embedded default: synthetic data, small backbone, CPU in minutes.
     "synthetic": dict(dataset="synthetic"),
     # Every step on a tiny synthetic set, about a minute on 2 cores.
@@ -119,6 +120,18 @@ def get_args_parser():
     g.add_argument("--cam_crop_size", type=int, default=96)
     g.add_argument("--cam_resize_long", type=int_tuple, default=(72, 128))
     g.add_argument("--cam_weights_name", default=None, help="F_in checkpoint (default sess/<run>/cam_baseline.pth)")
+
+    g = p.add_argument_group("step 2: hard-OoD mining (Sec. 3.1)")
+    g.add_argument("--ood_candidate_list", default=None, help="candidate ids (default <ood_root>/candidates.txt)")
+    g.add_argument("--ood_score_thres", type=float, default=0.5, help="keep candidates with p(c) >= this")
+    g.add_argument("--ood_review", default="simulated", choices=["manual", "simulated", "none"],
+                   help="who prunes positives: a person via review.html, the synthetic sidecar, or nobody")
+    g.add_argument("--ood_review_decisions", default=None,
+                   help="exported decisions file (default WOoD_dataset/<run>/review_decisions.txt)")
+    g.add_argument("--ood_num_max", type=int, default=0, help="cap on |D_ood| (0: no cap)")
+    g.add_argument("--ood_per_class_max", type=int, default=0, help="cap per class (0: no cap)")
+    g.add_argument("--ood_score_batch_size", type=int, default=32, help="1 for candidates of different sizes")
+    g.add_argument("--ood_score_size", type=int, default=None, help="resize the long side before scoring")
 
     g = p.add_argument_group("steps 5-6: CAMs and their evaluation")
     g.add_argument("--cam_scales", type=float_tuple, default=(1.0, 0.5, 1.5, 2.0))

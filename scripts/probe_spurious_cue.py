@@ -32,7 +32,7 @@ def probe(args, model, device):
     net, _ = load_cam_net(checkpoint_of(args, model), device)
     probe_ids = io_utils.read_lines(seg_list_path(args.voc12_root, "probe_neutral"))
     probe_labels = build_cls_labels(args.voc12_root, probe_ids, names, "mask")
-    p = score_images(net, probe_ids, os.path.join(args.voc12_root, "JPEGImages"), device)
+    p, _, _ = score_images(net, probe_ids, os.path.join(args.voc12_root, "JPEGImages"), device)
     neutral = {}
     for c, name in enumerate(names):
         rows = [i for i, image_id in enumerate(probe_ids) if probe_labels[image_id][c] == 1]
@@ -40,7 +40,7 @@ def probe(args, model, device):
     with open(os.path.join(args.ood_root, SIDECAR_NAME)) as f:
         sidecar = json.load(f)
     ood_ids = io_utils.read_lines(os.path.join(args.ood_root, "candidates.txt"))
-    q = score_images(net, ood_ids, os.path.join(args.ood_root, "JPEGImages"), device)
+    q, _, _ = score_images(net, ood_ids, os.path.join(args.ood_root, "JPEGImages"), device)
     class_of_context = {v: k for k, v in CONTEXT_OF_CLASS.items()}
     hard = {}
     for context, cls in class_of_context.items():

@@ -162,23 +162,24 @@ def draw_boat(rng, img, mask, x, y, w):
 
 def draw_bird(rng, img, mask, cx, cy, w):
     """Dark body, head and raised wings with an orange beak; (cx, cy) = body centre."""
+    w = 1.25 * w  # a bird's parts are thin: scale up so its area matches the other classes
     body = hsv_colour(rng, (0, 360), (0.0, 0.3), (0.08, 0.3))
     direction = 1 if rng.random() < 0.5 else -1
-    _draw(img, mask, cv2.ellipse, (int(cx), int(cy)), (int(0.3 * w), int(0.13 * w)), 0, 0, 360, body)
-    head = (cx + direction * 0.3 * w, cy - 0.1 * w)
-    _circle(img, mask, head[0], head[1], 0.1 * w, body)
+    _draw(img, mask, cv2.ellipse, (int(cx), int(cy)), (int(0.36 * w), int(0.17 * w)), 0, 0, 360, body)
+    head = (cx + direction * 0.34 * w, cy - 0.12 * w)
+    _circle(img, mask, head[0], head[1], 0.12 * w, body)
     beak = hsv_colour(rng, (25, 40), (0.8, 1.0), (0.85, 1.0))
     _poly(img, mask, [(head[0] + direction * 0.08 * w, head[1] - 0.04 * w),
                       (head[0] + direction * 0.24 * w, head[1]),
                       (head[0] + direction * 0.08 * w, head[1] + 0.04 * w)], beak)
-    _poly(img, mask, [(cx - 0.15 * w, cy - 0.05 * w), (cx + 0.1 * w, cy - 0.05 * w),
-                      (cx - direction * 0.25 * w, cy - 0.5 * w)], body)
+    _poly(img, mask, [(cx - 0.2 * w, cy - 0.05 * w), (cx + 0.15 * w, cy - 0.05 * w),
+                      (cx - direction * 0.3 * w, cy - 0.5 * w)], body)
 
 
 def draw_bottle(rng, img, mask, cx, cy, w):
     """Tall green bottle with a neck and a cap; w = height, (cx, cy) = centre."""
     glass = hsv_colour(rng, (100, 140), (0.55, 0.9), (0.35, 0.7))
-    bw = 0.32 * w
+    bw = 0.4 * w
     _rect(img, mask, cx - bw / 2, cy - 0.15 * w, cx + bw / 2, cy + 0.5 * w, glass)
     _poly(img, mask, [(cx - bw / 2, cy - 0.15 * w), (cx + bw / 2, cy - 0.15 * w),
                       (cx + bw / 5, cy - 0.3 * w), (cx - bw / 5, cy - 0.3 * w)], glass)
@@ -190,19 +191,18 @@ def draw_bottle(rng, img, mask, cx, cy, w):
 def draw_chair(rng, img, mask, cx, cy, w):
     """Purple chair seen from the side: back, seat and legs; (cx, cy) = seat centre."""
     wood = hsv_colour(rng, (270, 310), (0.5, 0.85), (0.4, 0.75))
-    leg = max(2, int(0.08 * w))
-    _rect(img, mask, cx - 0.35 * w, cy - 0.06 * w, cx + 0.35 * w, cy + 0.04 * w, wood)
-    _rect(img, mask, cx - 0.35 * w, cy - 0.55 * w, cx - 0.35 * w + leg, cy, wood)
-    _rect(img, mask, cx - 0.35 * w, cy - 0.55 * w, cx - 0.05 * w, cy - 0.45 * w, wood)
-    _rect(img, mask, cx - 0.35 * w, cy, cx - 0.35 * w + leg, cy + 0.45 * w, wood)
-    _rect(img, mask, cx + 0.35 * w - leg, cy, cx + 0.35 * w, cy + 0.45 * w, wood)
+    leg = max(3, int(0.13 * w))
+    _rect(img, mask, cx - 0.38 * w, cy - 0.08 * w, cx + 0.38 * w, cy + 0.08 * w, wood)
+    _rect(img, mask, cx - 0.38 * w, cy - 0.55 * w, cx - 0.38 * w + 1.4 * leg, cy, wood)
+    _rect(img, mask, cx - 0.38 * w, cy, cx - 0.38 * w + leg, cy + 0.42 * w, wood)
+    _rect(img, mask, cx + 0.38 * w - leg, cy, cx + 0.38 * w, cy + 0.42 * w, wood)
 
 
 def draw_tvmonitor(rng, img, mask, cx, cy, w):
     """Dark frame around a glowing screen on a stand; (cx, cy) = screen centre."""
     frame = hsv_colour(rng, (0, 360), (0.0, 0.2), (0.1, 0.3))
     screen = hsv_colour(rng, (170, 190), (0.4, 0.8), (0.8, 1.0))
-    hw, hh = 0.5 * w, 0.36 * w
+    hw, hh = 0.4 * w, 0.3 * w
     _rect(img, mask, cx - hw, cy - hh, cx + hw, cy + hh, frame)
     _rect(img, mask, cx - 0.85 * hw, cy - 0.8 * hh, cx + 0.85 * hw, cy + 0.8 * hh, screen)
     _rect(img, mask, cx - 0.06 * w, cy + hh, cx + 0.06 * w, cy + hh + 0.12 * w, frame)

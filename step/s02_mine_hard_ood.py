@@ -1,0 +1,107 @@
+"""Step 2: mine hard OoD images with F_in and a human in the loop (paper Sec. 3.1).
+
+1. Score every candidate (`--ood_candidate_list`, images in `<ood_root>/JPEGImages`) with F_in.
+2. Per class, rank by p(c) and keep p(c) >= `--ood_score_thres` (0.5); the rest are easy OoDs.
+3. Write a review page; read the reviewer's decisions back (`--ood_review manual`), or let the
+   synthetic set's simulated reviewer decide (`simulated`), or keep everything (`none`).
+4. Write `--ood_list` (the hard-OoD set D_ood) and the positive rate r and cost n/(1-r).
+
+Outputs in the folder of `--ood_list` (WOoD_dataset/<run>/): candidates.tsv, review.html,
+review_decisions.txt, ood_list.txt, mining_report.json.
+"""
+import logging
+import os
+
+import numpy as np
+
+from misc import io_utils
+from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
+from misc.review_page import build_review_page, read_decisions, write_decisions
+from misc.scoring import score_images
+from misc.tables import format_table
+from misc.torchutils import resolve_device
+from net.factory import load_cam_net
+from voc12.simulated_reviewer import simulated_positives
+
+log = logging.getLogger(__name__)
+
+
+class ReviewPending(RuntimeError):
+    """The manual review has not been exported yet; the message says what to do."""
+
+
+def candidate_list_path(args):
+    return args.ood_candidate_list or os.path.join(args.ood_root, "candidates.txt")
+
+
+def decisions_for(args, candidates, out_dir):
+    """{id: "positive"|"negative"} for the reviewed candidates, by the chosen review mode."""
+    ids = sorted({c.image_id for c in candidates})
+    if args.ood_review == "none":
+        return {i: "negative" for i in ids}
+    if args.ood_review == "simulated":
+        positives = simulated_positives(args.ood_root, ids)
+        decisions = {i: ("positive" if i in positives else "negative") for i in ids}
+        write_decisions(os.path.join(out_dir, "review_decisions_simulated.txt"),
+                        [(c.image_id, c.class_name, decisions[c.image_id]) for c in candidates],
+                        "simulated reviewer (reads the synthetic ground-truth sidecar)")
+        return decisions
+    path = args.ood_review_decisions or os.path.join(out_dir, "review_decisions.txt")
+    if not os.path.isfile(path):
+        raise ReviewPending(
+            f"manual review needed: open {os.path.join(out_dir, 'review.html')} in a browser, mark the images that "
+            f"show a foreground object, press 'Export decisions', save the file as {path}, then rerun step 2 "
+            f"(e.g. python run_sample.py ... --mine_ood_pass true, earlier steps skip finished work)")
+    decisions = read_decisions(path)
+    unreviewed = [i for i in ids if i not in decisions]
+    if unreviewed:
+        log.warning("%d candidates have no decision in %s and are left out of D_ood (first: %s)",
+                    len(unreviewed), path, unreviewed[:3])
+    return {i: decisions[i] for i in ids if i in decisions}
+
+
+def run(args):
+    device = resolve_device(args.device)
+    out_dir = os.path.dirname(args.ood_list) or "."
+    class_names = io_utils.read_lines(args.class_names_file, "class names")
+    candidate_ids = io_utils.read_lines(candidate_list_path(args), "candidate OoD list")
+    net, _ = load_cam_net(args.cam_weights_name, device)
+    image_dir = os.path.join(args.ood_root, "JPEGImages")
+    scores, scored_ids, unreadable = score_images(net, candidate_ids, image_dir, device,
+                                                  args.ood_score_batch_size, args.ood_score_size, "score OoD candidates")
+    io_utils.save_npy(os.path.join(out_dir, "candidate_scores.npy"),
+                      {"ids": scored_ids, "class_names": class_names, "scores": scores})
+    candidates = rank_candidates(scored_ids, scores, class_names, args.ood_score_thres)
+    counts = threshold_counts(scores, class_names, args.ood_score_thres)
+    io_utils.save_lines(os.path.join(out_dir, "candidates.tsv"), ["id\tclass\tscore\trank"] + [
+        f"{c.image_id}\t{c.class_name}\t{c.score:.4f}\t{c.rank}" for c in candidates])
+    io_utils.save_text(os.path.join(out_dir, "review.html"), build_review_page(
+        args.run_name, candidates, image_dir, args.ood_review_decisions or os.path.join(out_dir, "review_decisions.txt")))
+
+    decisions = decisions_for(args, candidates, out_dir)
+    positives = {i for i, d in decisions.items() if d == "positive"}
+    reviewed = [c for c in candidates if c.image_id in decisions]
+    chosen = select_hard_ood(reviewed, positives, args.ood_per_class_max or None, args.ood_num_max or None)
+    io_utils.save_lines(args.ood_list, [c.image_id for c in chosen])
+
+    r = positive_rate(len(decisions), len(positives)) if args.ood_review != "none" else None
+    report = {
+        "review": args.ood_review, "threshold": args.ood_score_thres, **counts,
+        "unreadable": unreadable, "num_reviewed": len(decisions), "num_positive": len(positives),
+        "positive_rate_r": r, "num_hard_ood": len(chosen),
+        "reviewer_cost_n_over_1_minus_r": reviewer_cost(len(chosen), r) if r is not None else None,
+        "per_class": {n: {"kept": counts["kept_per_class"][n],
+                          "positive": len({c.image_id for c in candidates if c.class_name == n and c.image_id in positives}),
+                          "in_ood_list": sum(c.class_name == n for c in chosen)} for n in class_names},
+    }
+    io_utils.save_json(os.path.join(out_dir, "mining_report.json"), report)
+    rows = [[n, v["kept"], v["positive"], v["in_ood_list"]] for n, v in report["per_class"].items()]
+    log.info("hard-OoD mining (%d candidates, %d unreadable, %d below %.2f for every class):\n%s",
+             len(candidate_ids), len(unreadable), counts["removed_easy"], args.ood_score_thres,
+             format_table(["class", "p>=thres", "positive", "in D_ood"], rows))
+    log.info("D_ood: %d images -> %s; positive rate r = %s, reviewer cost n/(1-r) = %s", len(chosen), args.ood_list,
+             "n/a" if r is None else f"{r:.3f}",
+             "n/a" if r is None else f"{report['reviewer_cost_n_over_1_minus_r']:.1f}")
+    if unreadable:
+        log.warning("%d candidates could not be read and were skipped: %s", len(unreadable), sorted(unreadable)[:10])
+    return np.asarray(scores)
