@@ -21,6 +21,8 @@ CHAIN = [
     ("pretrain_backbone_pass", "step.s00_pretrain_backbone"),
     ("train_cam_pass", "step.s01_train_cam"),
     ("mine_ood_pass", "step.s02_mine_hard_ood"),
+    ("cluster_pass", "step.s03_cluster"),
+    ("train_wood_pass", "step.s04_train_wood"),
     ("make_cam_pass", "step.s05_make_cam"),
     ("eval_cam_pass", "step.s06_eval_cam"),
 ]
@@ -106,9 +108,9 @@ def get_args_parser():
 
     g = p.add_argument_group("pretraining stand-in (small backbone only)")
     g.add_argument("--pretrain_num_images", type=int, default=4000)
-    g.add_argument("--pretrain_epochs", type=int, default=3)
+    g.add_argument("--pretrain_epochs", type=int, default=5)
     g.add_argument("--pretrain_batch_size", type=int, default=32)
-    g.add_argument("--pretrain_learning_rate", type=float, default=0.05)
+    g.add_argument("--pretrain_learning_rate", type=float, default=2e-3, help="AdamW, poly decay")
 
     g = p.add_argument_group("step 1: train the CAM classifier F_in")
     g.add_argument("--cam_batch_size", type=int, default=16)
@@ -132,6 +134,33 @@ def get_args_parser():
     g.add_argument("--ood_per_class_max", type=int, default=0, help="cap per class (0: no cap)")
     g.add_argument("--ood_score_batch_size", type=int, default=32, help="1 for candidates of different sizes")
     g.add_argument("--ood_score_size", type=int, default=None, help="resize the long side before scoring")
+
+    g = p.add_argument_group("steps 3-4: clusters and W-OoD training (Sec. 3.2)")
+    g.add_argument("--cluster_K", type=int, default=50, help="K of K-means on OoD features (paper: 50)")
+    g.add_argument("--ood_cluster", default="kmeans", choices=["kmeans", "predicted"],
+                   help="P_ood by K-means, or one group per class F_in predicts (Table 4)")
+    g.add_argument("--cluster_file", default=None, help="default sess/<run>/clusters_<settings>.npy")
+    g.add_argument("--in_num", type=int, default=0, help="random subset of D_in (0: all; Fig. 5)")
+    g.add_argument("--ood_num", type=int, default=0, help="random subset of D_ood (0: all; Fig. 5)")
+    g.add_argument("--subset_seed", type=int, default=0, help="seed of the --in_num / --ood_num subsets")
+    g.add_argument("--wood_name", default="wood", help="names the checkpoint sess/<run>/cam_<name>.pth and result folder")
+    g.add_argument("--wood_cls_in", type=str2bool, default=True, help="L_cls on D_in (Eq. 3)")
+    g.add_argument("--wood_cls_ood", type=str2bool, default=True, help="L_cls on D_ood with the zero label (Eq. 3)")
+    g.add_argument("--wood_pull", type=str2bool, default=True, help="L_d towards own-class centres P_in (Eq. 2)")
+    g.add_argument("--wood_push", type=str2bool, default=True, help="L_d away from top-tau%% OoD centres (Eq. 2)")
+    g.add_argument("--distance_lambda", type=float, default=0.007, help="lambda of Eq. 4 (paper: 0.007)")
+    g.add_argument("--ood_dist_topk", type=float, default=0.2, help="tau of Eq. 2 as a fraction (paper: 20%%)")
+    g.add_argument("--distance_form", default="paper", choices=["paper", "release"],
+                   help="paper: Eq. 2 as written; release: the official code's normalisation")
+    g.add_argument("--wood_num_epoches", type=int, default=None, help="default: --cam_num_epoches")
+    g.add_argument("--wood_learning_rate", type=float, default=None, help="default: --cam_learning_rate")
+    g.add_argument("--ood_batch_size", type=int, default=None, help="OoD images per step (default: --cam_batch_size)")
+    g.add_argument("--ood_coeff", type=float, default=1.0, help="weight of the OoD term of L_cls (paper: 1)")
+    g.add_argument("--ood_adv_climb", type=str2bool, default=False,
+                   help="release only: one anti-adversarial step on OoD images before their loss")
+    g.add_argument("--ood_adv_eps", type=float, default=0.07, help="release's climb step size")
+    g.add_argument("--ood_class_mask", type=int, default=-1,
+                   help="release only: drop OoD images whose top class is this index (release: 4); -1 off")
 
     g = p.add_argument_group("steps 5-6: CAMs and their evaluation")
     g.add_argument("--cam_scales", type=float_tuple, default=(1.0, 0.5, 1.5, 2.0))
@@ -177,8 +206,18 @@ def resolve_paths(args):
     args.cls_labels = os.path.join(args.list_dir, "cls_labels.npy")
     args.class_names_file = os.path.join(args.list_dir, "class_names.txt")
     args.cam_weights_name = args.cam_weights_name or os.path.join(args.sess_dir, "cam_baseline.pth")
+    args.cluster_file = args.cluster_file or os.path.join(
+        args.sess_dir, f"clusters_{args.ood_cluster}_K{args.cluster_K}_in{args.in_num or 'all'}"
+        f"_ood{args.ood_num or 'all'}_s{args.subset_seed}.npy")
+    args.wood_num_epoches = args.wood_num_epoches or args.cam_num_epoches
+    args.wood_learning_rate = args.wood_learning_rate or args.cam_learning_rate
+    args.ood_batch_size = args.ood_batch_size or args.cam_batch_size
     if args.backbone == "small" and not args.backbone_weights:
-        args.backbone_weights = os.path.join(args.sess_dir, "small_backbone_pretrained.pth")
+        # Shared by every run with the same stand-in settings (the pretraining is the slow part).
+        widths = "-".join(str(w) for w in args.small_widths)
+        args.backbone_weights = os.path.join(
+            "sess", "pretrained", f"small_{widths}_px{args.syn_image_size}_n{args.pretrain_num_images}"
+            f"_e{args.pretrain_epochs}_lr{args.pretrain_learning_rate:g}_seed{args.syn_seed}.pth")
     return args
 
 

@@ -1,23 +1,22 @@
 """Which trained classifiers a run has, and where each one's outputs go.
 
-"baseline" is F_in (step 1), "wood" the W-OoD classifier (step 4); each gets its own folder
+"baseline" is F_in (step 1), "wood" (or --wood_name) the W-OoD classifier (step 4); each gets its own folder
 result/<run>/<model>/ so steps 5-10 can run for both without overwriting each other.
 """
 import os
 
 
 def checkpoint_of(args, model):
+    """baseline -> --cam_weights_name; any other name -> sess/<run>/cam_<name>.pth (step 4's)."""
     if model == "baseline":
         return args.cam_weights_name
-    if model == "wood":
-        return getattr(args, "wood_weights_name", None) or os.path.join(args.sess_dir, "cam_wood.pth")
-    raise ValueError(f"unknown model '{model}' (use baseline or wood)")
+    return os.path.join(args.sess_dir, f"cam_{model}.pth")
 
 
 def selected_models(args):
-    """--cam_models: a comma list, or auto = every model whose checkpoint exists."""
+    """--cam_models: a comma list, or auto = baseline and --wood_name, those whose checkpoint exists."""
     if args.cam_models == "auto":
-        models = [m for m in ("baseline", "wood") if os.path.isfile(checkpoint_of(args, m))]
+        models = [m for m in ("baseline", args.wood_name) if os.path.isfile(checkpoint_of(args, m))]
         if not models:
             raise FileNotFoundError(f"no trained classifier found ({checkpoint_of(args, 'baseline')}); run step 1")
         return models

@@ -1,4 +1,4 @@
-"""Score images with a trained classifier: sigmoid p(c) for every class (step 2, probes)."""
+"""Run a trained classifier over images: sigmoid p(c) and the pooled feature z (steps 2, 3)."""
 import logging
 
 import numpy as np
@@ -17,15 +17,15 @@ def _batches(items, size):
 
 
 @torch.no_grad()
-def score_images(net, ids, image_dir, device, batch_size=32, size=None, desc="scoring"):
-    """Single-scale sigmoid scores. Returns (scores (M, C), scored ids, {id: error} unreadable).
+def forward_images(net, ids, image_dir, device, batch_size=32, size=None, desc="forward"):
+    """Single scale, no flip. Returns (probs (M, C), z (M, D), scored ids, {id: error}).
 
     An image that cannot be read is reported by name and skipped, never silently dropped: it is
     in the returned `unreadable` dict. Images in one batch must share a size (or pass `size`,
     the long side to resize to, or batch_size=1).
     """
     net.eval()
-    scores, scored, unreadable = [], [], {}
+    probs, feats, scored, unreadable = [], [], [], {}
     for chunk in tqdm(list(_batches(list(ids), batch_size)), desc=desc, leave=False):
         tensors = []
         for image_id in chunk:
@@ -40,7 +40,15 @@ def score_images(net, ids, image_dir, device, batch_size=32, size=None, desc="sc
             tensors.append(torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(img))))
             scored.append(image_id)
         if tensors:
-            logits, _ = net(torch.stack(tensors).to(device))
-            scores.append(torch.sigmoid(logits.float()).cpu().numpy())
-    num_classes = net.classifier.out_channels
-    return (np.concatenate(scores) if scores else np.zeros((0, num_classes), np.float32)), scored, unreadable
+            logits, z = net(torch.stack(tensors).to(device))
+            probs.append(torch.sigmoid(logits.float()).cpu().numpy())
+            feats.append(z.float().cpu().numpy())
+    num_classes, dim = net.classifier.out_channels, net.classifier.in_channels
+    return (np.concatenate(probs) if probs else np.zeros((0, num_classes), np.float32),
+            np.concatenate(feats) if feats else np.zeros((0, dim), np.float32), scored, unreadable)
+
+
+def score_images(net, ids, image_dir, device, batch_size=32, size=None, desc="scoring"):
+    """(probs (M, C), scored ids, {id: error}): see forward_images."""
+    probs, _, scored, unreadable = forward_images(net, ids, image_dir, device, batch_size, size, desc)
+    return probs, scored, unreadable

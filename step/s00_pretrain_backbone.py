@@ -65,16 +65,17 @@ def run(args):
     if os.path.isfile(args.backbone_weights) and not args.overwrite:
         log.info("pretrained backbone exists, skipping: %s", args.backbone_weights)
         return
-    seed_everything(args.seed)
+    seed_everything(args.syn_seed)  # not --seed: runs that differ only in --seed share one stand-in
     device = resolve_device(args.device)
     cfg = synthetic_config(args)
     cfg.seed += PRETRAIN_SEED_OFFSET
     images, objects, contexts = make_images(cfg, args.pretrain_num_images)
     net = PretrainNet(build_backbone("small", args.small_widths), len(synthetic.SYNTHETIC_CLASSES) + 1,
                       len(synthetic.PRETRAIN_CONTEXTS)).to(device)
-    loader = make_loader(PretrainImages(images, objects, contexts), args.pretrain_batch_size, True, args.seed,
+    loader = make_loader(PretrainImages(images, objects, contexts), args.pretrain_batch_size, True, args.syn_seed,
                          args.num_workers, drop_last=True)
-    optimizer = torch.optim.SGD(net.parameters(), lr=args.pretrain_learning_rate, momentum=0.9, weight_decay=5e-4)
+    # AdamW: from scratch it reaches ~97% object accuracy in 5 epochs where SGD reached ~67% in 3.
+    optimizer = torch.optim.AdamW(net.parameters(), lr=args.pretrain_learning_rate, weight_decay=1e-4)
     max_step, step = args.pretrain_epochs * len(loader), 0
     net.train()
     for epoch in range(args.pretrain_epochs):

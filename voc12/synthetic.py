@@ -29,8 +29,12 @@ PRETRAIN_CONTEXTS = (None, "sky", "water", "rail")
 SIDECAR_NAME = "ground_truth_sidecar.json"
 
 
+GENERATOR_VERSION = 2  # bump when drawing code changes, so stale trees are not reused
+
+
 @dataclasses.dataclass
 class SyntheticConfig:
+    generator_version: int = GENERATOR_VERSION
     seed: int = 0
     image_size: int = 96
     n_train: int = 1200

@@ -1,0 +1,23 @@
+"""Seeded subsets of D_in and D_ood (paper Fig. 5: |D_in| and |D_ood| varied, five repeats)."""
+import numpy as np
+
+from misc import io_utils
+
+
+def seeded_subset(ids, num, seed):
+    """`num` ids drawn without replacement by `seed`, in their original order; all if num <= 0."""
+    if num <= 0 or num >= len(ids):
+        return list(ids)
+    keep = np.sort(np.random.default_rng(seed).choice(len(ids), num, replace=False))
+    return [ids[i] for i in keep]
+
+
+def train_ids(args):
+    return seeded_subset(io_utils.read_lines(args.train_list, "train list"), args.in_num, args.subset_seed)
+
+
+def ood_ids(args):
+    ids = io_utils.read_lines(args.ood_list, "hard-OoD list (run step 2)")
+    if not ids:
+        raise ValueError(f"{args.ood_list} is empty: step 2 selected no hard OoD image")
+    return seeded_subset(ids, args.ood_num, args.subset_seed)

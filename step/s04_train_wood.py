@@ -1,0 +1,125 @@
+"""Step 4: train the W-OoD classifier from F_in (paper Sec. 3.2, Eq. 1-4, Table 5).
+
+Each step draws an in-distribution batch and a hard-OoD batch:
+    L = L_cls(D_in, y) + L_cls(D_ood, 0) + lambda * L_d,   L_d = pull(P_in) - push(top-tau% of P_ood)
+(Eq. 3, 4, 2). Switches --wood_cls_in / --wood_cls_ood / --wood_pull / --wood_push turn each term
+on or off, so every column of Table 5 is one command; with the last three off it is the
+fine-tune control (F_in trained on for the same steps, no OoD data). Centres come from step 3
+and stay fixed. The feature norm and both distance terms are logged per epoch, and training
+stops with a clear message on a non-finite loss. Checkpoint: sess/<run>/cam_<wood_name>.pth.
+"""
+import json
+import logging
+import os
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from misc import io_utils
+from misc.cam_training import build_optimizer, save_cam_checkpoint, set_poly_lr
+from misc.release_ood_climb import class_mask, climb_top_logit
+from misc.run_models import checkpoint_of, model_dir
+from misc.subsets import ood_ids, train_ids
+from misc.torchutils import check_finite, make_loader, resolve_device, seed_everything
+from misc.wood_loss import classification_loss, distance_loss
+from net.factory import load_cam_net
+from voc12.datasets import ClassificationDataset
+from voc12.voc_lists import load_cls_labels
+
+log = logging.getLogger(__name__)
+
+
+def endless(loader):
+    while True:
+        yield from loader
+
+
+def build_loaders(args, num_classes):
+    ids_in = train_ids(args)
+    labels = load_cls_labels(args.cls_labels, ids_in)
+    aug = dict(resize_long=tuple(args.cam_resize_long), crop_size=args.cam_crop_size, hor_flip=True)
+    in_set = ClassificationDataset(ids_in, os.path.join(args.voc12_root, "JPEGImages"), labels, num_classes, **aug)
+    ood_set = ClassificationDataset(ood_ids(args), os.path.join(args.ood_root, "JPEGImages"), None, num_classes, **aug)
+    in_loader = make_loader(in_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
+    ood_loader = make_loader(ood_set, min(args.ood_batch_size, len(ood_set)), True, args.seed + 1, args.num_workers,
+                             drop_last=True)
+    return in_loader, ood_loader
+
+
+def load_centres(args, device):
+    if not os.path.isfile(args.cluster_file):
+        raise FileNotFoundError(f"cluster file not found: {args.cluster_file} (run step 3, --cluster_pass true)")
+    clusters = np.load(args.cluster_file, allow_pickle=True).item()
+    return (torch.from_numpy(clusters["class_centres"]).to(device), torch.from_numpy(clusters["ood_centres"]).to(device))
+
+
+def train_step(net, batch_in, batch_ood, centres, args, device):
+    """One optimisation target: returns (loss, parts dict). Forward of D_in and D_ood in one batch
+    (batch-norm statistics are frozen, so this equals two separate passes)."""
+    img_in, labels = batch_in["img"].to(device), batch_in["label"].to(device)
+    img_ood = batch_ood["img"].to(device) if batch_ood is not None else img_in[:0]
+    if args.ood_adv_climb and len(img_ood):
+        img_ood = climb_top_logit(net, img_ood, args.ood_adv_eps)
+    logits, z = net(torch.cat([img_in, img_ood]))
+    n = len(img_in)
+    mask = class_mask(logits[n:], args.ood_class_mask) if len(img_ood) else None
+    cls, parts = classification_loss(logits[:n], labels, logits[n:], args.wood_cls_in, args.wood_cls_ood,
+                                     args.ood_coeff, mask)
+    loss = cls
+    if args.wood_pull or args.wood_push:
+        ld, dist_parts = distance_loss(z[:n], labels, *centres, args.ood_dist_topk, args.wood_pull, args.wood_push,
+                                       args.distance_form)
+        loss = loss + args.distance_lambda * ld
+        parts.update(dist_parts, L_d=ld.item())
+    parts["feature_norm"] = z[:n].detach().norm(dim=1).mean().item()
+    return loss, parts
+
+
+def run(args):
+    path = checkpoint_of(args, args.wood_name)
+    if os.path.isfile(path) and not args.overwrite:
+        log.info("W-OoD checkpoint exists, skipping: %s", path)
+        return
+    seed_everything(args.seed)
+    device = resolve_device(args.device)
+    class_names = io_utils.read_lines(args.class_names_file, "class names")
+    net, f_in = load_cam_net(args.cam_weights_name, device)  # initialised from F_in
+    net.train()
+    uses_ood = args.wood_cls_ood or args.wood_push
+    in_loader, ood_loader = build_loaders(args, len(class_names))
+    ood_stream = endless(ood_loader) if uses_ood else None
+    centres = load_centres(args, device) if (args.wood_pull or args.wood_push) else None
+    optimizer = build_optimizer(net, args.wood_learning_rate, args.cam_weight_decay, args.cam_momentum)
+    epochs = args.wood_num_epoches
+    max_step, step, history = epochs * len(in_loader), 0, []
+    log_path = os.path.join(model_dir(args, args.wood_name), "train_log.jsonl")
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    open(log_path, "w").close()
+    log.info("W-OoD '%s': terms cls_in=%s cls_ood=%s pull=%s push=%s, lambda=%g, tau=%g, form=%s, %d steps",
+             args.wood_name, args.wood_cls_in, args.wood_cls_ood, args.wood_pull, args.wood_push,
+             args.distance_lambda, args.ood_dist_topk, args.distance_form, max_step)
+    for epoch in range(epochs):
+        start, sums, count = time.time(), {}, 0
+        bar = tqdm(in_loader, desc=f"train {args.wood_name} {epoch + 1}/{epochs}", leave=False)
+        for batch_in in bar:
+            set_poly_lr(optimizer, step, max_step)
+            loss, parts = train_step(net, batch_in, next(ood_stream) if ood_stream else None, centres, args, device)
+            check_finite(loss, step)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step, count = step + 1, count + 1
+            parts["loss"] = loss.item()
+            for key, value in parts.items():
+                sums[key] = sums.get(key, 0.0) + value
+            bar.set_postfix(loss=f"{loss.item():.4f}", norm=f"{parts['feature_norm']:.1f}")
+        record = {"epoch": epoch + 1, **{k: v / max(1, count) for k, v in sums.items()},
+                  "seconds": time.time() - start}
+        history.append(record)
+        with open(log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        log.info("%s epoch %d: %s", args.wood_name, epoch + 1, {k: round(v, 4) for k, v in record.items()})
+    save_cam_checkpoint(path, net, optimizer, epochs, step, f_in["model_args"], args, history)
+    log.info("W-OoD classifier saved: %s", path)
