@@ -77,4 +77,4 @@ def classification_loss(logits_in, labels, logits_ood, use_in=True, use_ood=True
         if ood_mask is not None:
             per_image = per_image * ood_mask.float()
         cls_ood = per_image.mean()
-    return cls_in + ood_weight * cls_ood, {"cls_in": float(cls_in), "cls_ood": float(cls_ood)}
+    return cls_in + ood_weight * cls_ood, {"cls_in": cls_in.item(), "cls_ood": cls_ood.item()}
