@@ -52,7 +52,8 @@ def load_centres(args, device):
     if not os.path.isfile(args.cluster_file):
         raise FileNotFoundError(f"cluster file not found: {args.cluster_file} (run step 3, --cluster_pass true)")
     clusters = np.load(args.cluster_file, allow_pickle=True).item()
-    return (torch.from_numpy(clusters["class_centres"]).to(device), torch.from_numpy(clusters["ood_centres"]).to(device))
+    centres = (torch.from_numpy(clusters["class_centres"]).to(device), torch.from_numpy(clusters["ood_centres"]).to(device))
+    return centres, clusters["feature_norm_in"]
 
 
 def train_step(net, batch_in, batch_ood, centres, args, device):
@@ -90,7 +91,7 @@ def run(args):
     uses_ood = args.wood_cls_ood or args.wood_push
     in_loader, ood_loader = build_loaders(args, len(class_names))
     ood_stream = endless(ood_loader) if uses_ood else None
-    centres = load_centres(args, device) if (args.wood_pull or args.wood_push) else None
+    centres, f_in_norm = load_centres(args, device) if (args.wood_pull or args.wood_push) else (None, None)
     optimizer = build_optimizer(net, args.wood_learning_rate, args.cam_weight_decay, args.cam_momentum)
     epochs = args.wood_num_epoches
     max_step, step, history = epochs * len(in_loader), 0, []
@@ -121,5 +122,9 @@ def run(args):
         with open(log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         log.info("%s epoch %d: %s", args.wood_name, epoch + 1, {k: round(v, 4) for k, v in record.items()})
+        if f_in_norm and record["feature_norm"] > 2 * f_in_norm:
+            log.warning("feature norm %.1f is over twice F_in's %.1f: L_d is pushing features away without bound "
+                        "(Eq. 2 as written); consider --distance_form release or a smaller --distance_lambda",
+                        record["feature_norm"], f_in_norm)
     save_cam_checkpoint(path, net, optimizer, epochs, step, f_in["model_args"], args, history)
     log.info("W-OoD classifier saved: %s", path)

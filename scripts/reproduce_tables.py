@@ -1,0 +1,165 @@
+"""Reproduce the paper's seed tables on the synthetic data set, over several training seeds.
+
+    python scripts/reproduce_tables.py --seeds 0,1,2 --groups core
+    python scripts/reproduce_tables.py --seeds 0 --groups table4,fig5a,ood_kinds
+
+Groups (every variant is W-OoD training from the same F_in of its seed; see misc/ablations.py):
+  core       the baseline (a), the fine-tune control (F_in trained on, no OoD data), Table 5's
+             columns (b)-(f), (f) being W-OoD with all terms, and (f) with Eq. 2 as written
+             (--distance_form paper) beside the preset's form;
+  table4     P_ood by predicted class, and K-means at K = 10, 20, 70 (K = 50 is (f));
+  fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
+  ood_kinds  the same training with easy OoDs only, and with every candidate unmined (Sec. 3.1);
+             these lists are built from the generator's sidecar (analysis, not method).
+Each seed is its own run (result/<name>_s<seed>/...), all on one data set (Data/<name>). Writes
+result/<name>/tables.md, results.json and per_class_delta.png (Fig. 6) and prints the tables.
+Extra arguments after `--` go to every run_sample.py call.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from misc import io_utils  # noqa: E402
+from misc.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
+from misc.tables import format_table  # noqa: E402
+from voc12.synthetic import SIDECAR_NAME  # noqa: E402
+
+
+
+def data_flags(name):
+    return ["--voc12_root", os.path.join("Data", name, "VOC2012"), "--ood_root", os.path.join("WOoD_dataset", f"synthetic_{name}")]
+
+
+def variants(group, run_dir_name):
+    """[(name, flags)] of a group."""
+    if group == "core":
+        return ([("control", term_flags(CONTROL))] + [(f"t5_{k}", term_flags(v)) for k, v in TABLE5.items()]
+                + [("t5_f_paper_form", term_flags(TERMS) + ["--distance_form", "paper"])])
+    if group == "table4":
+        return ([("t4_predicted", term_flags(TERMS) + ["--ood_cluster", "predicted"])]
+                + [(f"t4_K{k}", term_flags(TERMS) + ["--cluster_K", str(k)]) for k in (10, 20, 70)])
+    if group == "fig5a":
+        return [(f"f5_ood{n}", term_flags(TERMS) + ["--ood_num", str(n)]) for n in (6, 30, 100)]
+    if group == "ood_kinds":
+        return [(f"kind_{kind}", term_flags(TERMS) + ["--mine_ood_pass", "false", "--ood_list",
+                                                      os.path.join("WOoD_dataset", f"{run_dir_name}_{kind}", "ood_list.txt")])
+                for kind in ("easy", "unmined")]
+    raise ValueError(f"unknown group {group}")
+
+
+def write_kind_lists(run_name, ood_root):
+    """Easy-only and unmined candidate lists for the ood_kinds group (reads the sidecar)."""
+    with open(os.path.join(ood_root, SIDECAR_NAME)) as f:
+        sidecar = json.load(f)
+    ids = io_utils.read_lines(os.path.join(ood_root, "candidates.txt"))
+    io_utils.save_lines(os.path.join("WOoD_dataset", f"{run_name}_easy", "ood_list.txt"),
+                        [i for i in ids if sidecar[i]["kind"] == "easy"])
+    io_utils.save_lines(os.path.join("WOoD_dataset", f"{run_name}_unmined", "ood_list.txt"), ids)
+
+
+def run_seed(name, seed, groups, extra):
+    from run_sample import main
+
+    run_name = f"{name}_s{seed}"
+    data = data_flags(name)
+    base = data + ["--seed", str(seed), "--run_name", run_name] + extra
+    main(base + ["--cam_models", "baseline"] + term_flags(()) + ["--cluster_pass", "false", "--train_wood_pass", "false"])
+    if "ood_kinds" in groups:
+        write_kind_lists(run_name, data[3])
+    names = ["baseline"]
+    for group in groups:
+        for name, flags in variants(group, run_name):
+            names.append(name)
+            main(base + flags + ["--wood_name", name, "--cam_models", name,
+                                 "--cluster_file", os.path.join("sess", run_name, f"clusters_{name}.npy")])
+    return {name: json.load(open(os.path.join("result", run_name, name, "seed_eval.json"))) for name in names}
+
+
+def aggregate(per_seed):
+    """{variant: {metric: (mean, std)}} over seeds, fixed threshold and GT-chosen best."""
+    table = {}
+    for name in per_seed[0]:
+        runs = [r[name] for r in per_seed if name in r]
+        row = {k: [100 * r["fixed"][k] for r in runs] for k in ("miou", "precision", "recall", "f1")}
+        row["best_miou"] = [100 * r["best_by_gt"]["miou"] for r in runs]
+        row["per_class_iou"] = np.mean([[100 * (v or 0.0) for v in r["fixed"]["per_class"]["iou"]] for r in runs], 0)
+        table[name] = row
+    return table
+
+
+def fmt(values):
+    return f"{np.mean(values):.1f} ± {np.std(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+
+
+def markdown(table, class_names, seeds, command, minutes):
+    lines = [f"Seeds {seeds}; seed quality on the synthetic train set (%, mean ± std over seeds). "
+             f"Fixed threshold = --cam_eval_thres; 'best' = threshold chosen with ground truth.", "",
+             "| variant | mIoU | Prec. | Recall | F1 | best mIoU (GT-chosen t) |", "|---|---|---|---|---|---|"]
+    for name, row in table.items():
+        lines.append(f"| {name} | {fmt(row['miou'])} | {fmt(row['precision'])} | {fmt(row['recall'])} | "
+                     f"{fmt(row['f1'])} | {fmt(row['best_miou'])} |")
+    if "t5_f" in table:
+        delta = table["t5_f"]["per_class_iou"] - table["baseline"]["per_class_iou"]
+        order = np.argsort(-delta)
+        lines += ["", "Per-class IoU, W-OoD (f) minus baseline (Fig. 6), fixed threshold:", "",
+                  "| class | baseline | W-OoD | delta |", "|---|---|---|---|"]
+        lines += [f"| {class_names[i]} | {table['baseline']['per_class_iou'][i]:.1f} | "
+                  f"{table['t5_f']['per_class_iou'][i]:.1f} | {delta[i]:+.1f} |" for i in order]
+    lines += ["", f"Command: `{command}` ({minutes:.0f} min on this machine)."]
+    return "\n".join(lines) + "\n"
+
+
+def plot_delta(table, class_names, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    delta = table["t5_f"]["per_class_iou"] - table["baseline"]["per_class_iou"]
+    order = np.argsort(-delta)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.bar([class_names[i] for i in order], delta[order], color=["tab:green" if d >= 0 else "tab:red" for d in delta[order]])
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel("IoU gain (%p)")
+    ax.set_title("W-OoD minus baseline, per class (cf. Fig. 6)")
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main():
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--groups", default="core")
+    parser.add_argument("--name", default="repro", help="names the data (Data/<name>), runs (<name>_s<seed>) and outputs")
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    groups = [g for g in args.groups.split(",") if g]
+    start = time.time()
+    out_dir = os.path.join("result", args.name)
+    per_seed = [run_seed(args.name, seed, groups, extra) for seed in seeds]
+    table = aggregate(per_seed)
+    class_names = per_seed[0]["baseline"]["class_names"]
+    command = "python scripts/reproduce_tables.py " + " ".join(sys.argv[1:])
+    text = markdown(table, class_names, seeds, command, (time.time() - start) / 60)
+    io_utils.save_text(os.path.join(out_dir, "tables.md"), text)
+    io_utils.save_json(os.path.join(out_dir, "results.json"),
+                       {name: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()}
+                        for name, row in table.items()})
+    if "t5_f" in table:
+        plot_delta(table, class_names, os.path.join(out_dir, "per_class_delta.png"))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
