@@ -6,22 +6,31 @@ import numpy as np
 
 from run_sample import main
 
+# --ood_score_thres 0: a classifier trained for seconds may flag no candidate; this test checks the
+# plumbing of every step (the mining rule itself is tested in test_ood_mining.py).
 TINY = ["--preset", "smoke", "--syn_n_train", "48", "--syn_n_val", "16", "--syn_n_probe_per_class", "2",
-        "--syn_n_ood_hard", "8", "--syn_n_ood_easy", "8", "--syn_n_ood_positive", "4", "--pretrain_num_images", "128"]
+        "--syn_n_ood_hard", "8", "--syn_n_ood_easy", "8", "--syn_n_ood_positive", "4", "--pretrain_num_images", "128",
+        "--ood_score_thres", "0.0"]
 
 
 def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     main(TINY)
-    result = json.load(open("result/smoke/baseline/seed_eval.json"))
-    for key in ("miou", "precision", "recall", "f1"):
-        assert 0.0 <= result["fixed"][key] <= 1.0
-    assert len(result["fixed"]["per_class"]["iou"]) == 7
-    assert result["best_by_gt"]["note"] == "threshold chosen with ground truth"
-    assert len(os.listdir("result/smoke/baseline/cam")) == 48
+    for model in ("baseline", "wood"):
+        result = json.load(open(f"result/smoke/{model}/seed_eval.json"))
+        for key in ("miou", "precision", "recall", "f1"):
+            assert 0.0 <= result["fixed"][key] <= 1.0
+        assert len(result["fixed"]["per_class"]["iou"]) == 7
+        assert result["best_by_gt"]["note"] == "threshold chosen with ground truth"
+        assert len(os.listdir(f"result/smoke/{model}/cam")) == 48
     cam = np.load("result/smoke/baseline/cam/train_00000.npy", allow_pickle=True).item()
     assert cam["high_res"].shape[1:] == (64, 64)
-    checkpoint_time = os.path.getmtime("sess/smoke/cam_baseline.pth")
+    assert len(open("WOoD_dataset/smoke/ood_list.txt").read().split()) > 0
+    mining = json.load(open("WOoD_dataset/smoke/mining_report.json"))
+    assert mining["num_positive"] == 4  # the simulated reviewer removes every missed positive
+    log = [json.loads(line) for line in open("result/smoke/wood/train_log.jsonl")]
+    assert {"cls_in", "cls_ood", "pull", "push", "feature_norm"} <= set(log[-1])
+    stamps = {p: os.path.getmtime(p) for p in ("sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth")}
     main(TINY)  # a rerun skips finished work
-    assert os.path.getmtime("sess/smoke/cam_baseline.pth") == checkpoint_time
-    assert json.load(open("result/smoke/baseline/seed_eval.json"))["fixed"] == result["fixed"]
-    assert os.path.isfile("result/smoke/config.json")
+    assert {p: os.path.getmtime(p) for p in stamps} == stamps
+    assert json.load(open("result/smoke/wood/seed_eval.json"))["fixed"] == result["fixed"]
+    assert os.path.isfile("result/smoke/config.json") and os.path.isfile("result/smoke/seed_table.txt")
