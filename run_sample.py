@@ -25,6 +25,8 @@ CHAIN = [
     ("train_wood_pass", "step.s04_train_wood"),
     ("make_cam_pass", "step.s05_make_cam"),
     ("eval_cam_pass", "step.s06_eval_cam"),
+    ("vis_pass", "step.s11_visualize"),
+    ("report_pass", "step.s12_report"),
 ]
 
 PRESETS = {
@@ -174,6 +176,12 @@ def get_args_parser():
     g.add_argument("--cam_eval_thres", type=float, default=0.15, help="background threshold (IRN: 0.15)")
     g.add_argument("--cam_eval_sweep", type=float_tuple, default=(0.05, 0.95, 0.05), help="start,stop,step")
 
+    g = p.add_argument_group("steps 11-12: pictures and the run report")
+    g.add_argument("--vis_ids", default=None, help="comma list of ids to draw (default: --vis_num sampled ones)")
+    g.add_argument("--vis_num", type=int, default=8)
+    g.add_argument("--vis_tsne", type=str2bool, default=True, help="Fig. 7's t-SNE of features (needs two classifiers)")
+    g.add_argument("--vis_tsne_classes", default="bird,train")
+
     g = p.add_argument_group("step switches")
     for flag, _ in CHAIN:
         g.add_argument(f"--{flag}", type=str2bool, default=True)
@@ -239,6 +247,17 @@ def setup_logging(result_dir):
                         handlers=handlers, force=True)
 
 
+def record_timing(result_dir, module_name, seconds):
+    """Merge one step's wall time into result/<run>/timings.json (cumulative over invocations,
+    so the report, the last step, lists every step that ran for this run)."""
+    from misc.io_utils import save_json
+
+    path = os.path.join(result_dir, "timings.json")
+    timings = json.load(open(path)) if os.path.isfile(path) else {}
+    timings[module_name] = round(seconds, 1)
+    save_json(path, timings)
+
+
 def main(argv=None):
     args = parse_args(argv)
     setup_logging(args.result_dir)
@@ -252,10 +271,8 @@ def main(argv=None):
         start = time.time()
         importlib.import_module(module_name).run(args)
         timings[module_name] = round(time.time() - start, 1)
+        record_timing(args.result_dir, module_name, timings[module_name])
         log.info("--- %s done in %.1f s", module_name, timings[module_name])
-    from misc.io_utils import save_json
-
-    save_json(os.path.join(args.result_dir, "timings.json"), timings)
     log.info("wall time per step (s): %s", json.dumps(timings))
 
 

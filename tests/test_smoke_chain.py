@@ -3,6 +3,7 @@ import json
 import os
 
 import numpy as np
+from PIL import Image
 
 from run_sample import main
 
@@ -34,3 +35,10 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     assert {p: os.path.getmtime(p) for p in stamps} == stamps
     assert json.load(open("result/smoke/wood/seed_eval.json"))["fixed"] == result["fixed"]
     assert os.path.isfile("result/smoke/config.json") and os.path.isfile("result/smoke/seed_table.txt")
+    for picture in ("compare.png", "threshold_sweep.png", "per_class_delta.png", "ood_clusters.png",
+                    "feature_tsne.png"):
+        Image.open(f"result/smoke/vis/{picture}").verify()
+    report = open("result/smoke/report.md").read()
+    for step in json.load(open("result/smoke/timings.json")):
+        assert step in report
+    assert "step.s04_train_wood" in report and "vis/compare.png" in report

@@ -1,0 +1,128 @@
+"""Step 11: pictures of a run (paper Fig. 3, 6, 7 and the appendix's OoD clusters).
+
+Writes under result/<run>/vis/:
+  <id>.png               per image: the image, the ground truth, and per classifier its CAM as a
+                         heat map (max over the image's classes), its seed at --cam_eval_thres and,
+                         when steps 7-9 made them, its IR label and pseudo-mask; rows = classifiers
+  compare.png            those rows for all chosen ids stacked (Fig. 3 side by side)
+  threshold_sweep.png    seed mIoU / precision / recall against the threshold, per classifier
+  per_class_delta.png    per-class IoU of the baseline and the last classifier, sorted by gain (Fig. 6)
+  ood_clusters.png       samples of the largest OoD K-means clusters (appendix Fig. A2)
+  feature_tsne.png       t-SNE of z for in-distribution and OoD images of two classes, F_in vs
+                         W-OoD (Fig. 7)
+"""
+import json
+import logging
+import os
+
+import numpy as np
+
+from misc import io_utils, plots
+from misc.metrics import cam_to_seed
+from misc.run_models import cam_dir, checkpoint_of, model_dir, selected_models
+from misc.scoring import forward_images
+from misc.torchutils import resolve_device
+from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
+from net.factory import load_cam_net
+from voc12.datasets import load_gt_mask, load_rgb
+from voc12.voc_lists import load_cls_labels
+
+log = logging.getLogger(__name__)
+
+
+def choose_ids(args, ids):
+    if args.vis_ids:
+        return [i.strip() for i in args.vis_ids.split(",") if i.strip()]
+    rng = np.random.default_rng(args.seed)
+    return sorted(rng.choice(ids, min(args.vis_num, len(ids)), replace=False).tolist())
+
+
+def image_rows(args, image_id, models):
+    """One row of tiles per classifier for one image."""
+    rgb = load_rgb(os.path.join(args.voc12_root, "JPEGImages"), image_id)
+    gt = load_gt_mask(args.voc12_root, image_id)
+    rows = []
+    for model in models:
+        cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), image_id + ".npy"))
+        heat = cam["high_res"].max(0) if len(cam["keys"]) else np.zeros(gt.shape)
+        tiles = [label_tile(rgb, f"{image_id}"), label_tile(colorize_labels(gt), "ground truth"),
+                 label_tile(cam_overlay(rgb, heat), f"{model} CAM"),
+                 label_tile(colorize_labels(cam_to_seed(cam["high_res"], cam["keys"], args.cam_eval_thres)),
+                            f"{model} seed t={args.cam_eval_thres:.2f}")]
+        for folder, caption in (("ir_label", "IR label"), ("sem_seg", "pseudo-mask")):
+            path = os.path.join(model_dir(args, model), folder, image_id + ".png")
+            if os.path.isfile(path):
+                tiles.append(label_tile(colorize_labels(io_utils.load_label_png(path)), f"{model} {caption}"))
+        rows.append(hstack(tiles))
+    return vstack(rows)
+
+
+def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
+    clusters = np.load(args.cluster_file, allow_pickle=True).item()
+    assignment, ids = clusters["ood_assignment"], clusters["ood_ids"]
+    largest = np.argsort(-np.bincount(assignment))[:max_clusters]
+    rows = []
+    for k in largest:
+        members = [ids[i] for i in np.flatnonzero(assignment == k)[:per_cluster]]
+        tiles = [label_tile(load_rgb(os.path.join(args.ood_root, "JPEGImages"), i), f"cluster {k}", scale=1)
+                 for i in members]
+        rows.append(hstack(tiles))
+    return vstack(rows)
+
+
+def tsne_groups(args, models, class_names, device, per_set=80):
+    """Fig. 7 inputs: z of single-label D_in images and of D_ood images F_in predicts as two classes."""
+    wanted = [c for c in args.vis_tsne_classes.split(",") if c in class_names][:2] or class_names[:2]
+    train_ids = io_utils.read_lines(args.train_list)
+    labels = load_cls_labels(args.cls_labels, train_ids)
+    ood_ids = io_utils.read_lines(args.ood_list)
+    f_in, _ = load_cam_net(args.cam_weights_name, device)
+    probs, _, scored, _ = forward_images(f_in, ood_ids, os.path.join(args.ood_root, "JPEGImages"), device,
+                                         args.ood_score_batch_size)
+    sets = {}
+    for name in wanted:
+        c = class_names.index(name)
+        sets[f"{name} (D_in)"] = [i for i in train_ids if labels[i].sum() == 1 and labels[i][c] == 1][:per_set]
+        sets[f"{name} (OoD)"] = [i for i, p in zip(scored, probs) if p.argmax() == c][:per_set]
+    groups = {}
+    for model in models:
+        net, _ = load_cam_net(checkpoint_of(args, model), device)
+        groups[model] = {}
+        for label, ids in sets.items():
+            root = args.voc12_root if "D_in" in label else args.ood_root
+            _, z, _, _ = forward_images(net, ids, os.path.join(root, "JPEGImages"), device, args.ood_score_batch_size)
+            groups[model][label] = z
+    return groups
+
+
+def run(args):
+    models = selected_models(args)
+    vis_dir = os.path.join(args.result_dir, "vis")
+    ids = choose_ids(args, io_utils.read_lines(args.infer_list, "infer list"))
+    pictures = []
+    for image_id in ids:
+        picture = image_rows(args, image_id, models)
+        io_utils.save_image(os.path.join(vis_dir, image_id + ".png"), picture)
+        pictures.append(picture)
+    io_utils.save_image(os.path.join(vis_dir, "compare.png"), vstack(pictures, gap=12))
+    written = [f"{len(ids)} per-image pictures", "compare.png"]
+    evals = {m: json.load(open(p)) for m in models
+             if os.path.isfile(p := os.path.join(model_dir(args, m), "seed_eval.json"))}
+    if evals:
+        plots.threshold_sweep({m: e["sweep"] for m, e in evals.items()}, os.path.join(vis_dir, "threshold_sweep.png"))
+        written.append("threshold_sweep.png")
+    if len(evals) >= 2:
+        first, last = list(evals)[0], list(evals)[-1]
+        plots.per_class_iou_delta(evals[first]["class_names"], evals[first]["fixed"]["per_class"]["iou"],
+                                  evals[last]["fixed"]["per_class"]["iou"], first, last,
+                                  os.path.join(vis_dir, "per_class_delta.png"))
+        written.append("per_class_delta.png")
+    if os.path.isfile(args.cluster_file):
+        io_utils.save_image(os.path.join(vis_dir, "ood_clusters.png"), ood_cluster_grid(args))
+        written.append("ood_clusters.png")
+    if args.vis_tsne and len(models) >= 2 and os.path.isfile(args.ood_list):
+        class_names = io_utils.read_lines(args.class_names_file)
+        groups = tsne_groups(args, models, class_names, resolve_device(args.device))
+        plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
+        written.append("feature_tsne.png")
+    log.info("pictures in %s: %s", vis_dir, ", ".join(written))

@@ -1,0 +1,73 @@
+"""Step 12: one markdown report per run, result/<run>/report.md.
+
+Gathers the resolved configuration, every step's wall time and metrics that exist on disk (F_in
+and W-OoD training logs, the mining report, the seed tables) and links step 11's pictures.
+"""
+import json
+import logging
+import os
+
+from misc import io_utils
+from misc.run_models import model_dir, selected_models
+
+log = logging.getLogger(__name__)
+KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
+             "distance_lambda", "ood_dist_topk", "cluster_K", "ood_cluster", "cam_eval_thres", "ood_review")
+
+
+def _json(path):
+    return json.load(open(path)) if os.path.isfile(path) else None
+
+
+def _fmt(value, digits):
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _last_jsonl(path):
+    if not os.path.isfile(path):
+        return None
+    lines = [line for line in open(path) if line.strip()]
+    return json.loads(lines[-1]) if lines else None
+
+
+def build_report(args):
+    lines = [f"# W-OoD run report: {args.run_name}", ""]
+    config = _json(os.path.join(args.result_dir, "config.json")) or {}
+    lines += ["## Configuration (key flags; all in config.json)", "", "| flag | value |", "|---|---|"]
+    lines += [f"| `{k}` | {config.get(k)} |" for k in KEY_FLAGS if k in config] + [""]
+    timings = _json(os.path.join(args.result_dir, "timings.json")) or {}
+    lines += ["## Wall time per step", "", "| step | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in timings.items()] + [""]
+    models = selected_models(args)
+    lines += ["## Classifier training (last epoch)", ""]
+    for model in models:
+        record = _last_jsonl(os.path.join(model_dir(args, model), "train_log.jsonl"))
+        if record:
+            lines.append(f"- **{model}**: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items()))
+    mining = _json(os.path.join(os.path.dirname(args.ood_list), "mining_report.json"))
+    if mining:
+        lines += ["", "## Hard-OoD mining (step 2)", "",
+                  f"{mining['num_candidates']} candidates, {len(mining['unreadable'])} unreadable, "
+                  f"{mining['removed_easy']} below {mining['threshold']} for every class; review: {mining['review']}; "
+                  f"|D_ood| = {mining['num_hard_ood']}, positive rate r = {_fmt(mining['positive_rate_r'], 3)}, "
+                  f"reviewer cost n/(1-r) = {_fmt(mining['reviewer_cost_n_over_1_minus_r'], 1)}.", "",
+                  "| class | p >= threshold | positive | in D_ood |", "|---|---|---|---|"]
+        lines += [f"| {c} | {v['kept']} | {v['positive']} | {v['in_ood_list']} |" for c, v in mining["per_class"].items()]
+    table = os.path.join(args.result_dir, "seed_table.txt")
+    if os.path.isfile(table):
+        lines += ["", "## Seed quality (Table 1 columns, %)", "", "```", open(table).read().rstrip(), "```"]
+    vis_dir = os.path.join(args.result_dir, "vis")
+    if os.path.isdir(vis_dir):
+        pictures = sorted(f for f in os.listdir(vis_dir) if f.endswith(".png"))
+        lines += ["", "## Pictures", ""]
+        if "compare.png" in pictures:
+            lines += ["Same images, one row per classifier: image, ground truth, CAM, seed:", "",
+                      "![CAMs and seeds](vis/compare.png)", ""]
+        lines += [f"- [{p}](vis/{p})" for p in pictures]
+    return "\n".join(lines) + "\n"
+
+
+def run(args):
+    path = os.path.join(args.result_dir, "report.md")
+    io_utils.save_text(path, build_report(args))
+    log.info("report: %s", path)
