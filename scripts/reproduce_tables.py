@@ -7,12 +7,14 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
   core       the baseline (a), the fine-tune control (F_in trained on, no OoD data), Table 5's
              columns (b)-(f), (f) being W-OoD with all terms, and (f) with Eq. 2 as written
              (--distance_form paper) beside the preset's form;
+  main       only the control, (b) and (f): the quick check on another data set;
   table4     P_ood by predicted class, and K-means at K = 10, 20, 70 (K = 50 is (f));
   fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
   ood_kinds  the same training with easy OoDs only, and with every candidate unmined (Sec. 3.1);
              these lists are built from the generator's sidecar (analysis, not method).
 Each seed is its own run (result/<name>_s<seed>/...), all on one data set (Data/<name>). Writes
-result/<name>/tables.md, results.json and per_class_delta.png (Fig. 6) and prints the tables.
+tables.md, results.json and per_class_delta.png (Fig. 6) to result/<name>/<groups>_seeds<seeds>/
+and prints the tables.
 Extra arguments after `--` go to every run_sample.py call.
 """
 import argparse
@@ -42,6 +44,8 @@ def variants(group, run_dir_name):
     if group == "core":
         return ([("control", term_flags(CONTROL))] + [(f"t5_{k}", term_flags(v)) for k, v in TABLE5.items()]
                 + [("t5_f_paper_form", term_flags(TERMS) + ["--distance_form", "paper"])])
+    if group == "main":
+        return [("control", term_flags(CONTROL)), ("t5_b", term_flags(TABLE5["b"])), ("t5_f", term_flags(TERMS))]
     if group == "table4":
         return ([("t4_predicted", term_flags(TERMS) + ["--ood_cluster", "predicted"])]
                 + [(f"t4_K{k}", term_flags(TERMS) + ["--cluster_K", str(k)]) for k in (10, 20, 70)])
@@ -146,7 +150,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     groups = [g for g in args.groups.split(",") if g]
     start = time.time()
-    out_dir = os.path.join("result", args.name)
+    out_dir = os.path.join("result", args.name, "_".join(groups) + "_seeds" + "-".join(map(str, seeds)))
     per_seed = [run_seed(args.name, seed, groups, extra) for seed in seeds]
     table = aggregate(per_seed)
     class_names = per_seed[0]["baseline"]["class_names"]
