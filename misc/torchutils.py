@@ -59,4 +59,4 @@ def check_finite(loss, step, what="loss"):
 def load_checkpoint(path, device):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    return torch.load(path, map_location=device, weights_only=False)
+    return torch.load(path, map_location=device, weights_only=True)  # plain tensors, dicts and numbers only
