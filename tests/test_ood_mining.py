@@ -54,7 +54,7 @@ def test_step2_reports_an_unreadable_candidate_by_name(in_tmp_dir):
     tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
             "--pretrain_num_images", "64", "--make_cam_pass", "false", "--eval_cam_pass", "false",
-            "--cluster_pass", "false", "--train_wood_pass", "false"]
+            "--cluster_pass", "false", "--train_wood_pass", "false", "--vis_pass", "false", "--report_pass", "false"]
     main(tiny + ["--mine_ood_pass", "false"])
     broken = "WOoD_dataset/synthetic_smoke/JPEGImages/ood_00003.jpg"
     with open(broken, "wb") as f:
@@ -73,7 +73,7 @@ def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir)
     tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
             "--pretrain_num_images", "64", "--make_cam_pass", "false", "--eval_cam_pass", "false",
-            "--cluster_pass", "false", "--train_wood_pass", "false",
+            "--cluster_pass", "false", "--train_wood_pass", "false", "--vis_pass", "false", "--report_pass", "false",
             "--ood_review", "manual", "--ood_score_thres", "0.0"]
     with pytest.raises(ReviewPending, match="review.html"):
         main(tiny)
