@@ -274,6 +274,10 @@ def main(argv=None):
         record_timing(args.result_dir, module_name, timings[module_name])
         log.info("--- %s done in %.1f s", module_name, timings[module_name])
     log.info("wall time per step (s): %s", json.dumps(timings))
+    table = os.path.join(args.result_dir, "seed_table.txt")
+    if args.eval_cam_pass and os.path.isfile(table):
+        log.info("seed quality of this run (%s; report: %s):\n%s", table,
+                 os.path.join(args.result_dir, "report.md"), open(table).read().rstrip())
 
 
 if __name__ == "__main__":
