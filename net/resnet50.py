@@ -50,6 +50,18 @@ class ResNet50IRN(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
+    def multi_level(self, x):
+        """layer1..layer4 outputs (strides 4, 8, 16, 16), for IRN's boundary branch."""
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        levels = []
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x = layer(x)
+            levels.append(x)
+        return levels
+
+    def level_channels(self):
+        return [256, 512, 1024, 2048]
+
     def load_imagenet(self, path):
         """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""
         state = torch.load(path, map_location="cpu", weights_only=True)

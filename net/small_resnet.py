@@ -45,3 +45,15 @@ class SmallResNet(nn.Module):
 
     def forward(self, x):
         return self.stages(self.relu(self.bn1(self.conv1(x))))
+
+    def multi_level(self, x):
+        """Every stage's output, fine to coarse (for IRN's boundary branch)."""
+        x = self.relu(self.bn1(self.conv1(x)))
+        levels = []
+        for stage in self.stages:
+            x = stage(x)
+            levels.append(x)
+        return levels
+
+    def level_channels(self):
+        return [block.conv2.out_channels for block in self.stages]

@@ -1,0 +1,98 @@
+"""Pixel pairs within a radius and the boundary along the path between them (IRN's path index).
+
+IRN (Ahn et al., CVPR 2019) turns a class-boundary map B into affinities between pixel pairs
+(i, j) closer than `radius` on the stride-4 grid: a_ij = 1 - max_{k on the line i..j} B(k).
+Pairs are taken in one half-plane (each unordered pair once). Shapes: edge (B, H, W) or (H, W).
+"""
+import math
+
+import numpy as np
+import torch
+
+
+def search_offsets(radius):
+    """(dy, dx) with 0 < dy^2 + dx^2 < radius^2 in the half-plane dy > 0 or (dy = 0, dx > 0)."""
+    r = int(math.ceil(radius))
+    return [(dy, dx) for dy in range(0, r) for dx in range(-r + 1, r)
+            if (dy > 0 or dx > 0) and dy * dy + dx * dx < radius * radius]
+
+
+def path_points(dy, dx):
+    """Grid points of the straight line from (0, 0) to (dy, dx), both ends included."""
+    steps = max(abs(dy), abs(dx))
+    t = np.arange(steps + 1) / steps
+    points = np.stack([np.round(t * dy), np.round(t * dx)], 1).astype(int)
+    return [tuple(p) for p in dict.fromkeys(map(tuple, points))]
+
+
+def _shifted(x, dy, dx, h, w):
+    """x[..., i + dy, j + dx] for the source block i < h, j < w (x already padded as needed)."""
+    return x[..., dy:dy + h, dx:dx + w]
+
+
+def pair_max_edge(edge, radius):
+    """Max boundary along each pair's path. edge: (..., H, W) -> (..., D, H, W) and a valid mask (D, H, W).
+
+    Entry [d, i, j] is the pair ((i, j), (i, j) + offset_d); pairs whose end leaves the map are
+    invalid (their value is the padding, 1).
+    """
+    offsets = search_offsets(radius)
+    h, w = edge.shape[-2:]
+    r = int(math.ceil(radius))
+    padded = torch.nn.functional.pad(edge, (r, r, 0, r), value=1.0)  # right, left and bottom only
+    out, valid = [], torch.zeros(len(offsets), h, w, dtype=torch.bool, device=edge.device)
+    for d, (dy, dx) in enumerate(offsets):
+        values = torch.stack([_shifted(padded, py, px + r, h, w) for py, px in path_points(dy, dx)], 0)
+        out.append(values.max(0).values)
+        valid[d, :max(0, h - dy), max(0, -dx):min(w, w - dx)] = True
+    return torch.stack(out, -3), valid
+
+
+def affinity_labels(label, radius, ignore=255):
+    """IRN's pair labels from a stride-4 label map (H, W): masks (D, H, W) of
+    background pairs (both 0), foreground pairs (same class > 0) and negative pairs (different)."""
+    label = torch.as_tensor(np.asarray(label, np.int64))
+    h, w = label.shape
+    r = int(math.ceil(radius))
+    padded = torch.nn.functional.pad(label, (r, r, 0, r), value=ignore)
+    _, valid = pair_max_edge(torch.zeros(h, w), radius)
+    src = label[None].expand(valid.shape[0], h, w)
+    dst = torch.stack([_shifted(padded, dy, dx + r, h, w) for dy, dx in search_offsets(radius)])
+    known = valid & (src != ignore) & (dst != ignore)
+    same = src == dst
+    return known & same & (src == 0), known & same & (src > 0), known & ~same
+
+
+def transition_matrix(edge, radius, beta):
+    """Sparse column-normalised transition matrix T (N x N, N = H*W) of IRN's random walk.
+
+    a_ij = (1 - max boundary on the path)^beta for pairs within the radius, symmetric, with
+    self-loops of 1; T[i, j] = a_ij / sum_i a_ij. Memory grows with N * (number of offsets), not
+    N^2, which is what lets the walk run on full VOC images.
+    """
+    h, w = edge.shape
+    max_edge, valid = pair_max_edge(edge, radius)
+    index = torch.arange(h * w, device=edge.device).view(h, w)
+    rows, cols, vals = [index.flatten()], [index.flatten()], [torch.ones(h * w, device=edge.device)]
+    for d, (dy, dx) in enumerate(search_offsets(radius)):
+        mask = valid[d]
+        src = index[mask]
+        dst = src + dy * w + dx
+        aff = (1.0 - max_edge[d][mask]).clamp_min(0) ** beta
+        rows += [src, dst]
+        cols += [dst, src]
+        vals += [aff, aff]
+    rows, cols, vals = torch.cat(rows), torch.cat(cols), torch.cat(vals)
+    col_sum = torch.zeros(h * w, device=edge.device).index_add_(0, cols, vals)
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), vals / col_sum[cols], (h * w, h * w),
+                                   check_invariants=False).coalesce()
+
+
+def random_walk(values, edge, radius, beta, exp_times):
+    """IRN's propagation: values (K, H, W) * (1 - edge), then 2^exp_times steps of x <- x T."""
+    k, h, w = values.shape
+    transposed = transition_matrix(edge, radius, beta).t().coalesce()
+    x = (values * (1 - edge)).reshape(k, h * w).t()  # (N, K): x^T, so x T = (T^T x^T)^T
+    for _ in range(2 ** exp_times):
+        x = torch.sparse.mm(transposed, x)
+    return x.t().reshape(k, h, w)

@@ -1,0 +1,48 @@
+import torch
+
+from misc.path_index import affinity_labels, pair_max_edge, path_points, random_walk, search_offsets
+
+
+def counts(label, radius):
+    return [int(m.sum()) for m in affinity_labels(label, radius)]
+
+
+def test_offsets_and_paths():
+    assert search_offsets(1.5) == [(0, 1), (1, -1), (1, 0), (1, 1)]
+    assert len(search_offsets(5)) == 34  # half of the 68 non-zero lattice points closer than 5
+    assert path_points(0, 3) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert path_points(2, -2) == [(0, 0), (1, -1), (2, -2)]
+
+
+def test_affinity_labels_against_a_hand_count():
+    # 1x3 [0 0 1]: one background pair (0-1) and one negative pair (1-2).
+    assert counts([[0, 0, 1]], 1.5) == [1, 0, 1]
+    # 2x2 [[0 1] [1 1]]: the three pairs among the 1s are positive, the three with the 0 negative.
+    assert counts([[0, 1], [1, 1]], 1.5) == [0, 3, 3]
+    # Ignored pixels make no pair: left are 1-1 (positive), 0-1 below and 0-1 diagonal (negative).
+    assert counts([[0, 255], [1, 1]], 1.5) == [0, 1, 2]
+
+
+def test_max_edge_along_the_path():
+    edge = torch.zeros(1, 5)
+    edge[0, 2] = 0.8
+    max_edge, valid = pair_max_edge(edge, 3.5)
+    d = search_offsets(3.5).index((0, 3))
+    assert valid[d, 0].tolist() == [True, True, False, False, False]
+    assert max_edge[d, 0, :2].tolist() == [0.800000011920929, 0.800000011920929]
+    d1 = search_offsets(3.5).index((0, 1))
+    assert max_edge[d1, 0, :4].tolist() == [0.0, 0.800000011920929, 0.800000011920929, 0.0]
+
+
+def test_random_walk_stays_inside_a_closed_boundary_and_fills_it():
+    edge = torch.zeros(12, 12)
+    edge[2, 2:9] = edge[8, 2:9] = 1.0
+    edge[2:9, 2] = edge[2:9, 8] = 1.0  # a closed square ring
+    seed = torch.zeros(1, 12, 12)
+    seed[0, 5, 5] = 1.0  # one seed pixel inside
+    out = random_walk(seed, edge, radius=5, beta=10, exp_times=6)[0]
+    inside, outside = out[3:8, 3:8], torch.cat([out[:2].flatten(), out[10:].flatten(), out[:, :2].flatten()])
+    assert inside.min() > 0.01 and inside.min() > 50 * outside.max()
+    # Without the ring the same seed spreads everywhere.
+    free = random_walk(seed, torch.zeros(12, 12), radius=5, beta=10, exp_times=6)[0]
+    assert free[0, 0] > 0.1 * free[5, 5]
