@@ -25,6 +25,10 @@ CHAIN = [
     ("train_wood_pass", "step.s04_train_wood"),
     ("make_cam_pass", "step.s05_make_cam"),
     ("eval_cam_pass", "step.s06_eval_cam"),
+    ("cam_to_ir_label_pass", "step.s07_cam_to_ir_label"),
+    ("train_irn_pass", "step.s08_train_irn"),
+    ("make_sem_seg_pass", "step.s09_make_sem_seg"),
+    ("eval_sem_seg_pass", "step.s10_eval_sem_seg"),
     ("vis_pass", "step.s11_visualize"),
     ("report_pass", "step.s12_report"),
 ]
@@ -35,7 +39,8 @@ PRESETS = {
                 cam_num_epoches=5, cam_learning_rate=0.1, cam_weight_decay=1e-4, cam_momentum=0.0,
                 cam_crop_size=512, cam_resize_long=(320, 640), num_workers=4,
                 pretrain_backbone_pass=False, ood_review="manual", ood_score_batch_size=1,
-                distance_form="paper"),
+                distance_form="paper", irn_crop_size=512, irn_resize_long=(320, 640), irn_batch_size=32,
+                irn_learning_rate=0.1, irn_radius=10),
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
     # diverges on the small backbone (feature norm 12 -> 46 within two epochs, README), so L_d
     # takes the official release's normalisation here.
@@ -45,7 +50,8 @@ PRESETS = {
                   syn_n_probe_per_class=4, syn_n_ood_hard=24, syn_n_ood_easy=24, syn_n_ood_positive=8,
                   small_widths=(16, 32, 64, 128), pretrain_num_images=600, pretrain_epochs=1,
                   cam_num_epoches=2, cam_crop_size=64, cam_resize_long=(48, 80), cam_scales=(1.0, 0.5),
-                  distance_form="release"),
+                  distance_form="release", irn_crop_size=64, irn_resize_long=(48, 80), irn_num_epoches=1,
+                  exp_times=6),
 }
 
 
@@ -175,6 +181,26 @@ def get_args_parser():
     g.add_argument("--cam_out_dir", default=None, help="only with a single model: overrides result/<run>/<model>/cam")
     g.add_argument("--cam_eval_thres", type=float, default=0.15, help="background threshold (IRN: 0.15)")
     g.add_argument("--cam_eval_sweep", type=float_tuple, default=(0.05, 0.95, 0.05), help="start,stop,step")
+
+    g = p.add_argument_group("steps 7-10: IR labels, IRN, random walk, pseudo-masks (Sec. 3.3, Table 2)")
+    g.add_argument("--eval_crf", type=str2bool, default=True, help="step 6 also scores the seed refined by the CRF")
+    g.add_argument("--conf_fg_thres", type=float, default=0.30, help="confident foreground threshold")
+    g.add_argument("--conf_bg_thres", type=float, default=0.15, help="confident background (release 0.15; IRN 0.05)")
+    g.add_argument("--crf_workers", type=int, default=2, help="processes for step 7's CRFs")
+    g.add_argument("--ir_label_out_dir", default=None, help="only with a single model")
+    g.add_argument("--irn_crop_size", type=int, default=96)
+    g.add_argument("--irn_resize_long", type=int_tuple, default=(72, 128))
+    g.add_argument("--irn_batch_size", type=int, default=16)
+    g.add_argument("--irn_num_epoches", type=int, default=3)
+    g.add_argument("--irn_learning_rate", type=float, default=0.05)
+    g.add_argument("--irn_weight_decay", type=float, default=1e-4)
+    g.add_argument("--irn_radius", type=float, default=5, help="pair radius for IRN training (stride-4 grid; IRN 10)")
+    g.add_argument("--rw_radius", type=float, default=5, help="pair radius of the random walk (IRN: 5)")
+    g.add_argument("--beta", type=float, default=10, help="affinity power of the transition matrix")
+    g.add_argument("--exp_times", type=int, default=8, help="2^exp_times random-walk steps")
+    g.add_argument("--sem_seg_bg_thres", type=float, default=0.25)
+    g.add_argument("--np_power", type=float, default=1.0, help="release option: CAM power before the walk")
+    g.add_argument("--sem_seg_out_dir", default=None, help="only with a single model")
 
     g = p.add_argument_group("steps 11-12: pictures and the run report")
     g.add_argument("--vis_ids", default=None, help="comma list of ids to draw (default: --vis_num sampled ones)")

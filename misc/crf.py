@@ -18,7 +18,7 @@ def crf_refine_labels(rgb, labels, num_labels, iterations=10, gt_prob=0.7):
     crf = dcrf.DenseCRF2D(w, h, num_labels)
     crf.setUnaryEnergy(unary_from_labels(labels, num_labels, gt_prob=gt_prob, zero_unsure=False))
     crf.addPairwiseGaussian(sxy=3, compat=3)
-    crf.addPairwiseBilateral(sxy=50, srgb=5, rgbim=np.ascontiguousarray(rgb, dtype=np.uint8), compat=10)
+    crf.addPairwiseBilateral(sxy=50, srgb=5, rgbim=np.array(rgb, dtype=np.uint8, order="C", copy=True), compat=10)
     q = crf.inference(iterations)
     return np.argmax(np.array(q).reshape(num_labels, h, w), axis=0).astype(np.int64)
 

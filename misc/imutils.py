@@ -31,7 +31,8 @@ def random_resize_long(img, min_long, max_long, rng):
 
 
 def random_crop(img, crop_size, rng, fill=0.0):
-    """Random crop_size x crop_size window; pads with `fill` (0 = the mean after normalize)."""
+    """Random crop_size x crop_size window; pads with `fill` (0 = the mean after normalize; a
+    per-channel vector is allowed, e.g. 255 for a label channel stacked on the image)."""
     h, w = img.shape[:2]
     out = np.full((crop_size, crop_size, img.shape[2]), fill, img.dtype)
     ch, cw = min(crop_size, h), min(crop_size, w)

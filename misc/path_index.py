@@ -88,11 +88,26 @@ def transition_matrix(edge, radius, beta):
                                    check_invariants=False).coalesce()
 
 
-def random_walk(values, edge, radius, beta, exp_times):
-    """IRN's propagation: values (K, H, W) * (1 - edge), then 2^exp_times steps of x <- x T."""
+def random_walk(values, edge, radius, beta, exp_times, dense_max_nodes=4096):
+    """IRN's propagation: values (K, H, W) * (1 - edge), then x <- x T^(2^exp_times).
+
+    Up to `dense_max_nodes` grid nodes T is squared densely exp_times times, as IRN does (fast for
+    small maps); above it, T stays sparse and is applied 2^exp_times times, so memory stays
+    O(N * offsets) on large images (IRN's dense N x N squaring is where 11 GB GPUs run out).
+    """
     k, h, w = values.shape
-    transposed = transition_matrix(edge, radius, beta).t().coalesce()
-    x = (values * (1 - edge)).reshape(k, h * w).t()  # (N, K): x^T, so x T = (T^T x^T)^T
+    x = (values * (1 - edge)).reshape(k, h * w)
+    trans = transition_matrix(edge, radius, beta)
+    if h * w <= dense_max_nodes:
+        dense = trans.to_dense()
+        if k * 2 ** exp_times < h * w * exp_times:  # fewer flops to apply T than to square it
+            for _ in range(2 ** exp_times):
+                x = x @ dense
+            return x.reshape(k, h, w)
+        for _ in range(exp_times):
+            dense = dense @ dense
+        return (x @ dense).reshape(k, h, w)
+    transposed, xt = trans.t().coalesce(), x.t()  # x T = (T^T x^T)^T
     for _ in range(2 ** exp_times):
-        x = torch.sparse.mm(transposed, x)
-    return x.t().reshape(k, h, w)
+        xt = torch.sparse.mm(transposed, xt)
+    return xt.t().reshape(k, h, w)

@@ -11,10 +11,11 @@ import numpy as np
 from tqdm import tqdm
 
 from misc import io_utils
+from misc.crf import crf_seed
 from misc.metrics import StreamingConfusion, cam_to_seed
 from misc.run_models import cam_dir, model_dir, selected_models
 from misc.tables import format_table, pct
-from voc12.datasets import load_gt_mask
+from voc12.datasets import load_gt_mask, load_rgb
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,16 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
         for t in thresholds:
             confusions[t].update(cam_to_seed(cam["high_res"], cam["keys"], t), gt)
     return {t: c.scores() for t, c in confusions.items()}
+
+
+def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
+    """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF")."""
+    confusion = StreamingConfusion(num_classes)
+    for image_id in tqdm(ids, desc="eval seeds + CRF", leave=False):
+        cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
+        rgb = load_rgb(os.path.join(voc_root, "JPEGImages"), image_id)
+        confusion.update(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id))
+    return confusion.scores()
 
 
 def summary(scores):
@@ -62,10 +73,17 @@ def run(args):
             "sweep": [{"threshold": t, **summary(by_thres[t])} for t in thresholds],
             "best_by_gt": {"threshold": best_t, "note": "threshold chosen with ground truth", **summary(by_thres[best_t])},
         }
+        if args.eval_crf:
+            crf = evaluate_crf_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), args.cam_eval_thres)
+            result["crf"] = {"threshold": args.cam_eval_thres, **crf}
         io_utils.save_json(os.path.join(model_dir(args, model), "seed_eval.json"), result)
         log.info("%s seeds at threshold %.2f (%d images):\n%s", model, args.cam_eval_thres, len(ids),
                  per_class_table(names, fixed))
-        for label, s, t in (("fixed", fixed, args.cam_eval_thres), ("best (GT-chosen)", by_thres[best_t], best_t)):
+        labelled = [("fixed", fixed, args.cam_eval_thres)]
+        if "crf" in result:
+            labelled.append(("fixed + CRF", result["crf"], args.cam_eval_thres))
+        labelled.append(("best (GT-chosen)", by_thres[best_t], best_t))
+        for label, s, t in labelled:
             rows.append([model, label, f"{t:.2f}", pct(s["miou"]), pct(s["precision"]), pct(s["recall"]), pct(s["f1"])])
     table = format_table(["model", "threshold", "t", "mIoU", "Prec.", "Recall", "F1"], rows)
     io_utils.save_text(os.path.join(args.result_dir, "seed_table.txt"), table + "\n")

@@ -46,3 +46,15 @@ def test_random_walk_stays_inside_a_closed_boundary_and_fills_it():
     # Without the ring the same seed spreads everywhere.
     free = random_walk(seed, torch.zeros(12, 12), radius=5, beta=10, exp_times=6)[0]
     assert free[0, 0] > 0.1 * free[5, 5]
+
+
+def test_dense_and_sparse_walks_agree():
+    torch.manual_seed(0)
+    edge = torch.rand(7, 9) ** 3
+    values = torch.rand(2, 7, 9)
+    dense = random_walk(values, edge, radius=3, beta=10, exp_times=4, dense_max_nodes=10_000)
+    sparse = random_walk(values, edge, radius=3, beta=10, exp_times=4, dense_max_nodes=0)
+    torch.testing.assert_close(dense, sparse, rtol=1e-4, atol=1e-6)
+    many = torch.rand(40, 7, 9)  # enough channels that squaring T is the cheaper dense route
+    torch.testing.assert_close(random_walk(many, edge, 3, 10, 4, dense_max_nodes=10_000),
+                               random_walk(many, edge, 3, 10, 4, dense_max_nodes=0), rtol=1e-4, atol=1e-6)

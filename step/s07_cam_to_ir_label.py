@@ -1,0 +1,70 @@
+"""Step 7: CAMs -> IRN's inter-pixel relation labels (IRN Sec. 3.1; Table 2's pipeline).
+
+Confident foreground: the CAM seed at --conf_fg_thres (0.30) refined by the dense CRF; confident
+background: the seed at --conf_bg_thres (0.15 as the W-OoD release; IRN used 0.05) refined by
+the CRF and labelled background where both say background; everything else is 255 (unsure).
+Writes result/<run>/<model>/ir_label/<id>.png; images run in parallel processes on the CPU
+(--crf_workers); finished images are skipped unless --overwrite true.
+"""
+import logging
+import os
+from multiprocessing import get_context
+
+import numpy as np
+from tqdm import tqdm
+
+from misc import io_utils
+from misc.crf import crf_seed
+from misc.run_models import cam_dir, model_dir, selected_models
+from voc12.classes import IGNORE_LABEL, voc_palette
+from voc12.datasets import load_rgb
+
+log = logging.getLogger(__name__)
+
+
+def ir_label(rgb, high_res, keys, fg_thres, bg_thres):
+    """(H, W) uint8: class where the CRF-refined high-threshold seed says so, 0 where the
+    CRF-refined low-threshold seed says background, 255 in between (IRN's cam_to_ir_label)."""
+    fg = crf_seed(rgb, high_res, keys, fg_thres)
+    bg = crf_seed(rgb, high_res, keys, bg_thres)
+    label = fg.astype(np.uint8)
+    label[fg == 0] = IGNORE_LABEL
+    label[(fg == 0) & (bg == 0)] = 0
+    return label
+
+
+def _work(job):
+    image_id, image_dir, cam_folder, out_path, fg_thres, bg_thres = job
+    cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
+    label = ir_label(load_rgb(image_dir, image_id), cam["high_res"], cam["keys"], fg_thres, bg_thres)
+    io_utils.save_label_png(out_path, label, voc_palette())
+    return image_id
+
+
+def ir_label_dir(args, model, models):
+    if args.ir_label_out_dir:
+        if len(models) > 1:
+            raise ValueError("--ir_label_out_dir names one folder; use it with a single --cam_models entry")
+        return args.ir_label_out_dir
+    return os.path.join(model_dir(args, model), "ir_label")
+
+
+def run(args):
+    ids = io_utils.read_lines(args.infer_list, "infer list")
+    models = selected_models(args)
+    image_dir = os.path.join(args.voc12_root, "JPEGImages")
+    for model in models:
+        out_dir = ir_label_dir(args, model, models)
+        jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
+                 args.conf_fg_thres, args.conf_bg_thres)
+                for i in ids if args.overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+        log.info("%s: %d of %d IR labels to make in %s", model, len(jobs), len(ids), out_dir)
+        workers = max(1, min(args.crf_workers, len(jobs)))
+        if workers == 1:
+            for job in tqdm(jobs, desc=f"ir_label {model}", leave=False):
+                _work(job)
+        else:
+            with get_context("spawn").Pool(workers) as pool:
+                for _ in tqdm(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
+                              desc=f"ir_label {model}", leave=False):
+                    pass

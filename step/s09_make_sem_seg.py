@@ -1,0 +1,73 @@
+"""Step 9: semantic pseudo-masks by IRN's random walk (IRN Sec. 4; paper Sec. 3.3, Table 2 "Mask").
+
+Per image: the boundary map of the image and its flip (averaged) from step 8's network; the
+stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and multiplied by
+(1 - boundary); 2^--exp_times steps of the transition matrix built with --beta over pairs within
+--rw_radius; upsampled x4, divided by the maximum, background where every class is below
+--sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
+square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip.
+"""
+import logging
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from misc import io_utils
+from misc.path_index import random_walk
+from misc.run_models import cam_dir, model_dir, selected_models
+from misc.torchutils import load_checkpoint, resolve_device
+from net import build_backbone
+from net.irn_net import BoundaryNet
+from step.s08_train_irn import irn_checkpoint
+from voc12.classes import voc_palette
+from voc12.datasets import MultiScaleDataset
+
+log = logging.getLogger(__name__)
+
+
+def load_boundary_net(path, device):
+    checkpoint = load_checkpoint(path, device)
+    args = checkpoint["model_args"]
+    net = BoundaryNet(build_backbone(args["backbone"], args["small_widths"]))
+    net.load_state_dict(checkpoint["model"], strict=True)
+    return net.to(device).eval()
+
+
+@torch.no_grad()
+def pseudo_mask(boundary, cam, keys, size, args):
+    """boundary: (h, w); cam: (K, h, w) stride-4 CAMs; keys: (K,) classes -> (H, W) uint8 mask."""
+    if len(keys) == 0:
+        return np.zeros(size, np.uint8)
+    values = cam.clamp_min(0) ** args.np_power
+    walked = random_walk(values, boundary, args.rw_radius, args.beta, args.exp_times)
+    up = F.interpolate(walked[None], scale_factor=4, mode="bilinear", align_corners=False)[0, :, :size[0], :size[1]]
+    up = up / up.max().clamp_min(1e-12)
+    with_bg = torch.cat([torch.full_like(up[:1], args.sem_seg_bg_thres), up])
+    labels = np.concatenate([[0], np.asarray(keys) + 1])
+    return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
+
+
+def run(args):
+    device = resolve_device(args.device)
+    ids = io_utils.read_lines(args.infer_list, "infer list")
+    models = selected_models(args)
+    palette = voc_palette()
+    for model in models:
+        out_dir = args.sem_seg_out_dir if args.sem_seg_out_dir and len(models) == 1 else \
+            os.path.join(model_dir(args, model), "sem_seg")
+        todo = [i for i in ids if args.overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+        log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
+        if not todo:
+            continue
+        net = load_boundary_net(irn_checkpoint(args, model), device)
+        images = MultiScaleDataset(todo, os.path.join(args.voc12_root, "JPEGImages"),
+                                   {i: np.zeros(1, np.float32) for i in todo}, scales=(1.0,))
+        for index in tqdm(range(len(images)), desc=f"random walk {model}", leave=False):
+            pack = images[index]
+            cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), pack["name"] + ".npy"))
+            boundary = net.boundary(pack["img"][0].to(device))
+            mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)
+            io_utils.save_label_png(os.path.join(out_dir, pack["name"] + ".png"), mask, palette)
