@@ -68,12 +68,18 @@ def write_kind_lists(run_name, ood_root):
     io_utils.save_lines(os.path.join("WOoD_dataset", f"{run_name}_unmined", "ood_list.txt"), ids)
 
 
+# The seed tables need steps 0-6 only; the CRF, IRN and picture steps would multiply the cost.
+SEED_STEPS_ONLY = ["--eval_crf", "false", "--cam_to_ir_label_pass", "false", "--train_irn_pass", "false",
+                   "--make_sem_seg_pass", "false", "--eval_sem_seg_pass", "false", "--vis_pass", "false",
+                   "--report_pass", "false"]
+
+
 def run_seed(name, seed, groups, extra):
     from run_sample import main
 
     run_name = f"{name}_s{seed}"
     data = data_flags(name)
-    base = data + ["--seed", str(seed), "--run_name", run_name] + extra
+    base = data + ["--seed", str(seed), "--run_name", run_name] + SEED_STEPS_ONLY + extra
     main(base + ["--cam_models", "baseline"] + term_flags(()) + ["--cluster_pass", "false", "--train_wood_pass", "false"])
     if "ood_kinds" in groups:
         write_kind_lists(run_name, data[3])

@@ -7,6 +7,7 @@ import pytest
 from misc.ood_mining import (Candidate, positive_rate, rank_candidates, reviewer_cost, select_hard_ood,
                              threshold_counts)
 from misc.review_page import read_decisions, write_decisions
+from tests.conftest import steps_only
 
 IDS = ["a", "b", "c", "d"]
 NAMES = ["train", "boat"]
@@ -53,9 +54,9 @@ def test_step2_reports_an_unreadable_candidate_by_name(in_tmp_dir):
 
     tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
-            "--pretrain_num_images", "64", "--make_cam_pass", "false", "--eval_cam_pass", "false",
-            "--cluster_pass", "false", "--train_wood_pass", "false", "--vis_pass", "false", "--report_pass", "false"]
-    main(tiny + ["--mine_ood_pass", "false"])
+            "--pretrain_num_images", "64"] + steps_only(
+        "prepare_data_pass", "pretrain_backbone_pass", "train_cam_pass", "mine_ood_pass")
+    main(tiny + steps_only("prepare_data_pass", "pretrain_backbone_pass", "train_cam_pass"))  # last flag wins
     broken = "WOoD_dataset/synthetic_smoke/JPEGImages/ood_00003.jpg"
     with open(broken, "wb") as f:
         f.write(b"not a jpeg")
@@ -72,9 +73,8 @@ def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir)
 
     tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
-            "--pretrain_num_images", "64", "--make_cam_pass", "false", "--eval_cam_pass", "false",
-            "--cluster_pass", "false", "--train_wood_pass", "false", "--vis_pass", "false", "--report_pass", "false",
-            "--ood_review", "manual", "--ood_score_thres", "0.0"]
+            "--pretrain_num_images", "64", "--ood_review", "manual", "--ood_score_thres", "0.0"] + steps_only(
+        "prepare_data_pass", "pretrain_backbone_pass", "train_cam_pass", "mine_ood_pass")
     with pytest.raises(ReviewPending, match="review.html"):
         main(tiny)
     ids = open("WOoD_dataset/synthetic_smoke/candidates.txt").read().split()

@@ -23,6 +23,11 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
         assert len(result["fixed"]["per_class"]["iou"]) == 7
         assert result["best_by_gt"]["note"] == "threshold chosen with ground truth"
         assert len(os.listdir(f"result/smoke/{model}/cam")) == 48
+        assert len(os.listdir(f"result/smoke/{model}/ir_label")) == 48
+        assert len(os.listdir(f"result/smoke/{model}/sem_seg")) == 48
+        masks = json.load(open(f"result/smoke/{model}/mask_eval.json"))
+        assert 0.0 <= masks["miou"] <= 1.0 and "crf" in result
+    assert "Mask" in open("result/smoke/table2.txt").read()
     cam = np.load("result/smoke/baseline/cam/train_00000.npy", allow_pickle=True).item()
     assert cam["high_res"].shape[1:] == (64, 64)
     assert len(open("WOoD_dataset/smoke/ood_list.txt").read().split()) > 0
@@ -30,7 +35,8 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     assert mining["num_positive"] == 4  # the simulated reviewer removes every missed positive
     log = [json.loads(line) for line in open("result/smoke/wood/train_log.jsonl")]
     assert {"cls_in", "cls_ood", "pull", "push", "feature_norm"} <= set(log[-1])
-    stamps = {p: os.path.getmtime(p) for p in ("sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth")}
+    stamps = {p: os.path.getmtime(p) for p in ("sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth",
+                                                "sess/smoke/irn_wood.pth", "result/smoke/wood/sem_seg/train_00000.png")}
     main(TINY)  # a rerun skips finished work
     assert {p: os.path.getmtime(p) for p in stamps} == stamps
     assert json.load(open("result/smoke/wood/seed_eval.json"))["fixed"] == result["fixed"]
