@@ -9,6 +9,8 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
              (--distance_form paper) beside the preset's form;
   main       only the control, (b) and (f): the quick check on another data set;
   table4     P_ood by predicted class, and K-means at K = 10, 20, 70 (K = 50 is (f));
+  lambda     when does L_d matter: W-OoD with the release's form at lambda 0.07 and 0.7 and with
+             Eq. 2 as written at lambda 0.0007 and 0.00007 (the paper's 0.007 is in core);
   fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
   ood_kinds  the same training with easy OoDs only, and with every candidate unmined (Sec. 3.1);
              these lists are built from the generator's sidecar (analysis, not method).
@@ -49,6 +51,11 @@ def variants(group, run_dir_name):
     if group == "table4":
         return ([("t4_predicted", term_flags(TERMS) + ["--ood_cluster", "predicted"])]
                 + [(f"t4_K{k}", term_flags(TERMS) + ["--cluster_K", str(k)]) for k in (10, 20, 70)])
+    if group == "lambda":
+        return ([(f"lam_release_{lam:g}", term_flags(TERMS) + ["--distance_form", "release", "--distance_lambda", str(lam)])
+                 for lam in (0.07, 0.7)]
+                + [(f"lam_paper_{lam:g}", term_flags(TERMS) + ["--distance_form", "paper", "--distance_lambda", str(lam)])
+                   for lam in (0.0007, 0.00007)])
     if group == "fig5a":
         return [(f"f5_ood{n}", term_flags(TERMS) + ["--ood_num", str(n)]) for n in (6, 30, 100)]
     if group == "ood_kinds":
