@@ -56,12 +56,16 @@ def build_report(args):
     table = os.path.join(args.result_dir, "seed_table.txt")
     if os.path.isfile(table):
         lines += ["", "## Seed quality (Table 1 columns, %)", "", "```", open(table).read().rstrip(), "```"]
+    table2 = os.path.join(args.result_dir, "table2.txt")
+    if os.path.isfile(table2):
+        lines += ["", "## Pseudo-masks (Table 2 columns, mIoU %)", "", "```", open(table2).read().rstrip(), "```"]
     vis_dir = os.path.join(args.result_dir, "vis")
     if os.path.isdir(vis_dir):
         pictures = sorted(f for f in os.listdir(vis_dir) if f.endswith(".png"))
         lines += ["", "## Pictures", ""]
         if "compare.png" in pictures:
-            lines += ["Same images, one row per classifier: image, ground truth, CAM, seed:", "",
+            lines += ["Same images, one row per classifier: image, ground truth, CAM, seed (and IR label and "
+                      "pseudo-mask when steps 7-9 ran):", "",
                       "![CAMs and seeds](vis/compare.png)", ""]
         lines += [f"- [{p}](vis/{p})" for p in pictures]
     return "\n".join(lines) + "\n"
