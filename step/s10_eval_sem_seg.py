@@ -30,9 +30,10 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
 def run(args):
     ids = io_utils.read_lines(args.infer_list, "infer list")
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
-    rows = []
-    for model in selected_models(args):
-        mask_dir = args.sem_seg_out_dir or os.path.join(model_dir(args, model), "sem_seg")
+    rows, models = [], selected_models(args)
+    for model in models:
+        mask_dir = args.sem_seg_out_dir if args.sem_seg_out_dir and len(models) == 1 else \
+            os.path.join(model_dir(args, model), "sem_seg")
         scores = evaluate_masks(ids, mask_dir, args.voc12_root, len(names))
         io_utils.save_json(os.path.join(model_dir(args, model), "mask_eval.json"),
                            {"model": model, "num_images": len(ids), "class_names": names, **scores})
