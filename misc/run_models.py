@@ -27,9 +27,23 @@ def model_dir(args, model):
     return os.path.join(args.result_dir, model)
 
 
-def cam_dir(args, model, models):
-    if args.cam_out_dir:
+def output_dir(args, model, models, override, flag, folder):
+    """result/<run>/<model>/<folder>, or the official-style explicit folder `override`, which
+    names one folder and so is allowed only when a single classifier is selected."""
+    if override:
         if len(models) > 1:
-            raise ValueError("--cam_out_dir names one folder; use it with a single --cam_models entry")
-        return args.cam_out_dir
-    return os.path.join(model_dir(args, model), "cam")
+            raise ValueError(f"{flag} names one folder; use it with a single --cam_models entry")
+        return override
+    return os.path.join(model_dir(args, model), folder)
+
+
+def cam_dir(args, model, models):
+    return output_dir(args, model, models, args.cam_out_dir, "--cam_out_dir", "cam")
+
+
+def ir_label_dir(args, model, models):
+    return output_dir(args, model, models, args.ir_label_out_dir, "--ir_label_out_dir", "ir_label")
+
+
+def sem_seg_dir(args, model, models):
+    return output_dir(args, model, models, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")

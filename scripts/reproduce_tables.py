@@ -32,7 +32,6 @@ sys.path.insert(0, ROOT)
 
 from misc import io_utils  # noqa: E402
 from misc.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
-from misc.tables import format_table  # noqa: E402
 from voc12.synthetic import SIDECAR_NAME  # noqa: E402
 
 

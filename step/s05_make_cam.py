@@ -10,7 +10,6 @@ import logging
 import math
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm

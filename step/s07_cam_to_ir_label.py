@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.crf import crf_seed
-from misc.run_models import cam_dir, model_dir, selected_models
+from misc.run_models import cam_dir, ir_label_dir, selected_models
 from voc12.classes import IGNORE_LABEL, voc_palette
 from voc12.datasets import load_rgb
 
@@ -39,14 +39,6 @@ def _work(job):
     label = ir_label(load_rgb(image_dir, image_id), cam["high_res"], cam["keys"], fg_thres, bg_thres)
     io_utils.save_label_png(out_path, label, voc_palette())
     return image_id
-
-
-def ir_label_dir(args, model, models):
-    if args.ir_label_out_dir:
-        if len(models) > 1:
-            raise ValueError("--ir_label_out_dir names one folder; use it with a single --cam_models entry")
-        return args.ir_label_out_dir
-    return os.path.join(model_dir(args, model), "ir_label")
 
 
 def run(args):

@@ -16,12 +16,11 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.path_index import pair_max_edge
-from misc.run_models import model_dir, selected_models
+from misc.run_models import ir_label_dir, model_dir, selected_models
 from misc.torchutils import check_finite, make_loader, poly_lr, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone
 from net.irn_net import BoundaryNet
-from step.s07_cam_to_ir_label import ir_label_dir
 from voc12.ir_label_dataset import IRLabelDataset
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.path_index import random_walk
-from misc.run_models import cam_dir, model_dir, selected_models
+from misc.run_models import cam_dir, selected_models, sem_seg_dir
 from misc.torchutils import load_checkpoint, resolve_device
 from net import build_backbone
 from net.irn_net import BoundaryNet
@@ -56,8 +56,7 @@ def run(args):
     models = selected_models(args)
     palette = voc_palette()
     for model in models:
-        out_dir = args.sem_seg_out_dir if args.sem_seg_out_dir and len(models) == 1 else \
-            os.path.join(model_dir(args, model), "sem_seg")
+        out_dir = sem_seg_dir(args, model, models)
         todo = [i for i in ids if args.overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
         if not todo:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.metrics import StreamingConfusion
-from misc.run_models import model_dir, selected_models
+from misc.run_models import model_dir, selected_models, sem_seg_dir
 from misc.tables import format_table, pct
 from step.s06_eval_cam import per_class_table, summary
 from voc12.datasets import load_gt_mask
@@ -32,8 +32,7 @@ def run(args):
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     rows, models = [], selected_models(args)
     for model in models:
-        mask_dir = args.sem_seg_out_dir if args.sem_seg_out_dir and len(models) == 1 else \
-            os.path.join(model_dir(args, model), "sem_seg")
+        mask_dir = sem_seg_dir(args, model, models)
         scores = evaluate_masks(ids, mask_dir, args.voc12_root, len(names))
         io_utils.save_json(os.path.join(model_dir(args, model), "mask_eval.json"),
                            {"model": model, "num_images": len(ids), "class_names": names, **scores})

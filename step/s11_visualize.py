@@ -19,7 +19,7 @@ import numpy as np
 
 from misc import io_utils, plots
 from misc.metrics import cam_to_seed
-from misc.run_models import cam_dir, checkpoint_of, model_dir, selected_models
+from misc.run_models import cam_dir, checkpoint_of, ir_label_dir, model_dir, selected_models, sem_seg_dir
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
@@ -49,8 +49,9 @@ def image_rows(args, image_id, models):
                  label_tile(cam_overlay(rgb, heat), f"{model} CAM"),
                  label_tile(colorize_labels(cam_to_seed(cam["high_res"], cam["keys"], args.cam_eval_thres)),
                             f"{model} seed t={args.cam_eval_thres:.2f}")]
-        for folder, caption in (("ir_label", "IR label"), ("sem_seg", "pseudo-mask")):
-            path = os.path.join(model_dir(args, model), folder, image_id + ".png")
+        for folder, caption in ((ir_label_dir(args, model, models), "IR label"),
+                                (sem_seg_dir(args, model, models), "pseudo-mask")):
+            path = os.path.join(folder, image_id + ".png")
             if os.path.isfile(path):
                 tiles.append(label_tile(colorize_labels(io_utils.load_label_png(path)), f"{model} {caption}"))
         rows.append(hstack(tiles))

@@ -1,7 +1,6 @@
 """The Table 5 switch matrix in a real training step, and a smoke run of steps 3-4."""
 import math
 
-import numpy as np
 import pytest
 import torch
 
