@@ -12,7 +12,6 @@ review_decisions.txt, ood_list.txt, mining_report.json.
 import logging
 import os
 
-import numpy as np
 
 from misc import io_utils
 from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
@@ -104,4 +103,3 @@ def run(args):
              "n/a" if r is None else f"{report['reviewer_cost_n_over_1_minus_r']:.1f}")
     if unreadable:
         log.warning("%d candidates could not be read and were skipped: %s", len(unreadable), sorted(unreadable)[:10])
-    return np.asarray(scores)
