@@ -12,7 +12,6 @@ review_decisions.txt, ood_list.txt, mining_report.json.
 import logging
 import os
 
-
 from misc import io_utils
 from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
 from misc.review_page import build_review_page, read_decisions, write_decisions
