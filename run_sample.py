@@ -40,7 +40,7 @@ PRESETS = {
                 cam_crop_size=512, cam_resize_long=(320, 640), num_workers=4,
                 pretrain_backbone_pass=False, ood_review="manual", ood_score_batch_size=1,
                 distance_form="paper", irn_crop_size=512, irn_resize_long=(320, 640), irn_batch_size=32,
-                irn_learning_rate=0.1, irn_radius=10),
+                irn_learning_rate=0.1, irn_radius=10, adv_class_batch=1),
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
     # diverges on the small backbone (feature norm 12 -> 46 within two epochs, README), so L_d
     # takes the official release's normalisation here.
@@ -181,6 +181,20 @@ def get_args_parser():
     g.add_argument("--cam_models", default="auto",
                    help="classifiers to make CAMs for: comma list of baseline,wood; auto = those trained")
     g.add_argument("--cam_out_dir", default=None, help="only with a single model: overrides result/<run>/<model>/cam")
+    g.add_argument("--infer_num", type=int, default=0,
+                   help="steps 5-11 on a --subset_seed subset of this many --infer_list images (0 = all)")
+    g.add_argument("--cam_method", default="cam",
+                   help="seed method(s), comma list of cam,advcam; advcam rows go to result/<run>/<model>_advcam")
+    g.add_argument("--adv_iter", type=int, default=27, help="AdvCAM: climbing steps per class and scale")
+    g.add_argument("--AD_stepsize", type=float, default=0.08, help="AdvCAM: step size xi")
+    g.add_argument("--AD_coeff", type=float, default=7, help="AdvCAM: weight lambda of the masked L1 regulariser")
+    g.add_argument("--score_th", type=float, default=0.5, help="AdvCAM: mask = map > score_th * max")
+    g.add_argument("--adv_logit", default="logit", choices=["logit", "relu_gap"],
+                   help="AdvCAM's y: the classifier logit (paper) or GAP of ReLU'd maps (release)")
+    g.add_argument("--adv_map", default="gradcam", choices=["gradcam", "cam"],
+                   help="AdvCAM's map A: the release's Grad-CAM (the scale lambda = 7 was set for) or the CAM")
+    g.add_argument("--adv_class_batch", type=int, default=0,
+                   help="AdvCAM: classes climbed at once (0 = all labelled; 1 saves GPU memory, same result)")
     g.add_argument("--cam_eval_thres", type=float, default=0.15, help="background threshold (IRN: 0.15)")
     g.add_argument("--cam_eval_sweep", type=float_tuple, default=(0.05, 0.95, 0.05), help="start,stop,step")
 
@@ -228,6 +242,8 @@ def parse_args(argv=None):
 def resolve_paths(args):
     """Fill path defaults derived from the run name and dataset."""
     args.run_name = args.run_name or args.preset
+    if args.wood_name.endswith("_advcam") or args.wood_name == "baseline":
+        raise ValueError(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
     args.sess_dir = os.path.join("sess", args.run_name)
     args.result_dir = os.path.join("result", args.run_name)
     if args.dataset == "synthetic":

@@ -1,4 +1,5 @@
-"""Seeded subsets of D_in and D_ood (paper Fig. 5: |D_in| and |D_ood| varied, five repeats)."""
+"""Seeded subsets of D_in and D_ood (paper Fig. 5: |D_in| and |D_ood| varied, five repeats), and of
+the images steps 5-11 make seeds and masks for (--infer_num: AdvCAM costs ~30x CAM on a CPU)."""
 import numpy as np
 
 from misc import io_utils
@@ -21,3 +22,9 @@ def ood_ids(args):
     if not ids:
         raise ValueError(f"{args.ood_list} is empty: step 2 selected no hard OoD image")
     return seeded_subset(ids, args.ood_num, args.subset_seed)
+
+
+def infer_ids(args):
+    """The images steps 5-11 work on: --infer_list, or a seeded --infer_num subset of it."""
+    ids = io_utils.read_lines(args.infer_list, "infer list")
+    return seeded_subset(ids, getattr(args, "infer_num", 0), args.subset_seed)

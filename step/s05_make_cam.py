@@ -1,43 +1,69 @@
-"""Step 5: multi-scale + flip CAMs for the labelled classes, saved in IRN's .npy format.
+"""Step 5: multi-scale + flip seeds for the labelled classes, CAM or AdvCAM, in IRN's .npy format.
 
-For each image and scale s in --cam_scales, the ReLU'd class maps of the image and its flip are
-summed, resized to stride 4 (`cam`) and to full size (`high_res`), summed over scales, kept for
-the image's labelled classes and divided by each map's max. One file per image,
+--cam_method cam: for each image and scale s in --cam_scales, the ReLU'd class maps of the image
+and its flip are summed. --cam_method advcam: the same pair is climbed for each labelled class
+(misc/advcam.py; --adv_iter, --AD_stepsize, --AD_coeff, --score_th) and the maps of every step
+summed. Either way the maps are resized to stride 4 (`cam`) and to full size (`high_res`), summed
+over scales and divided by each map's max. One file per image,
 <cam_dir>/<id>.npy = {"keys": (K,) 0-based classes, "cam": (K, H/4, W/4), "high_res": (K, H, W)}.
-Finished images are skipped unless --overwrite true, so a killed run resumes.
+AdvCAM rows are written to result/<run>/<model>_advcam/. Finished images are skipped unless
+--overwrite true, so a killed run resumes; a folder made from another classifier or other
+settings is remade (misc/provenance.py).
 """
 import logging
 import math
 import os
+import time
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
 from misc import io_utils
-from misc.run_models import cam_dir, checkpoint_of, selected_models
+from misc.advcam import advcam_maps
+from misc.provenance import file_sha1, must_remake
+from misc.run_models import cam_dir, checkpoint_of, model_dir, seed_method_of, selected_models
+from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from net.factory import load_cam_net
 from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
+ADVCAM_FLAGS = ("adv_iter", "AD_stepsize", "AD_coeff", "score_th", "adv_logit", "adv_map")
 
 
-@torch.no_grad()
-def multiscale_cam(net, pyramid, size, keys, output_stride):
-    """pyramid: list of (2, 3, h_s, w_s) image+flip tensors; size: (H, W); keys: (K,) classes.
+def cam_pair_maps(net):
+    """CAM seeds: (pair (2, 3, h, w), keys (K,)) -> (K, h/os, w/os) ReLU'd maps, flip mapped back."""
+    @torch.no_grad()
+    def maps_of(pair, keys):
+        maps = net.class_maps(pair)
+        return (maps[0] + maps[1].flip(-1))[keys]
+    return maps_of
+
+
+def advcam_pair_maps(net, args):
+    """AdvCAM seeds with the step's flags, same signature as cam_pair_maps."""
+    def maps_of(pair, keys):
+        return advcam_maps(net, pair, keys, args.adv_iter, args.AD_stepsize, args.AD_coeff, args.score_th,
+                           args.adv_logit, args.adv_class_batch, args.adv_map)
+    return maps_of
+
+
+def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None):
+    """pyramid: list of (2, 3, h_s, w_s) image+flip tensors; size: (H, W); keys: (K,) classes;
+    maps_of: cam_pair_maps(net) (default) or advcam_pair_maps(net, args).
 
     Returns (cam (K, ceil(H/4), ceil(W/4)), high_res (K, H, W)), each map divided by its max.
     """
+    maps_of = maps_of or cam_pair_maps(net)
     H, W = size
     strided = (math.ceil(H / 4), math.ceil(W / 4))
     # Upsample to a multiple of the output stride, then crop: the feature grid stays aligned.
     up = (math.ceil(H / output_stride) * output_stride, math.ceil(W / output_stride) * output_stride)
     cam_sum, high_sum = 0.0, 0.0
     for pair in pyramid:
-        maps = net.class_maps(pair)
-        maps = (maps[0] + maps[1].flip(-1))[keys].unsqueeze(0)
+        maps = maps_of(pair, keys).unsqueeze(0)
         cam_sum = cam_sum + F.interpolate(maps, strided, mode="bilinear", align_corners=False)[0]
         high_sum = high_sum + F.interpolate(maps, up, mode="bilinear", align_corners=False)[0, :, :H, :W]
     cam_sum = cam_sum / (cam_sum.amax(dim=(1, 2), keepdim=True) + 1e-5)
@@ -45,8 +71,12 @@ def multiscale_cam(net, pyramid, size, keys, output_stride):
     return cam_sum, high_sum
 
 
-def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite):
-    """Write one CAM file per id; returns the number written (skipped ones excluded)."""
+def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, maps_of=None, made_from=None):
+    """Write one seed file per id; returns the number written (skipped ones excluded).
+    made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
+    os.makedirs(out_dir, exist_ok=True)
+    made_from = {"scales": list(scales), **(made_from or {})}
+    overwrite = must_remake(out_dir, made_from, overwrite, ".npy")
     todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".npy"))]
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
@@ -55,7 +85,8 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite):
         pack = dataset[index]
         keys = torch.nonzero(pack["label"])[:, 0]
         pyramid = [p.to(device) for p in pack["img"]]
-        cam, high_res = multiscale_cam(net, pyramid, pack["size"], keys.to(device), net.backbone.output_stride)
+        cam, high_res = multiscale_cam(net, pyramid, pack["size"], keys.to(device), net.backbone.output_stride,
+                                       maps_of)
         io_utils.save_npy(os.path.join(out_dir, pack["name"] + ".npy"),
                           {"keys": keys.numpy(), "cam": cam.cpu().numpy(), "high_res": high_res.cpu().numpy()})
     return len(todo)
@@ -63,12 +94,28 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite):
 
 def run(args):
     device = resolve_device(args.device)
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     labels = load_cls_labels(args.cls_labels, ids)
     models = selected_models(args)
     for model in models:
-        net, _ = load_cam_net(checkpoint_of(args, model), device)
+        checkpoint = checkpoint_of(args, model)
+        net, _ = load_cam_net(checkpoint, device)
+        net.requires_grad_(False)  # AdvCAM needs gradients for the image only
+        method = seed_method_of(model)
+        made_from = {"method": method, "checkpoint_sha1": file_sha1(checkpoint)}
+        if method == "advcam":
+            maps_of = advcam_pair_maps(net, args)
+            made_from.update({k: getattr(args, k) for k in ADVCAM_FLAGS})
+        else:
+            maps_of = cam_pair_maps(net)
         out_dir = cam_dir(args, model, models)
+        start = time.time()
         written = make_cams(net, ids, os.path.join(args.voc12_root, "JPEGImages"), labels, args.cam_scales,
-                            out_dir, device, args.overwrite)
-        log.info("%s: %d CAMs written to %s", model, written, out_dir)
+                            out_dir, device, args.overwrite, maps_of, made_from)
+        seconds = time.time() - start
+        log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,
+                 seconds / max(written, 1))
+        if written:
+            io_utils.save_json(os.path.join(model_dir(args, model), "seed_timing.json"),
+                               {"method": method, "images": written, "seconds": round(seconds, 1),
+                                "seconds_per_image": round(seconds / written, 4), "device": str(device)})

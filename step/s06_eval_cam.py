@@ -14,6 +14,7 @@ from misc import io_utils
 from misc.crf import crf_seed
 from misc.metrics import StreamingConfusion, cam_to_seed
 from misc.run_models import cam_dir, model_dir, selected_models
+from misc.subsets import infer_ids
 from misc.tables import format_table, pct
 from voc12.datasets import load_gt_mask, load_rgb
 
@@ -59,7 +60,7 @@ def per_class_table(names, scores):
 
 
 def run(args):
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     thresholds = sorted(set(sweep_thresholds(*args.cam_eval_sweep)) | {round(args.cam_eval_thres, 4)})
     models, rows = selected_models(args), []

@@ -16,6 +16,7 @@ from tqdm import tqdm
 from misc import io_utils
 from misc.crf import crf_seed
 from misc.run_models import cam_dir, ir_label_dir, selected_models
+from misc.subsets import infer_ids
 from voc12.classes import IGNORE_LABEL, voc_palette
 from voc12.datasets import load_rgb
 
@@ -42,7 +43,7 @@ def _work(job):
 
 
 def run(args):
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     models = selected_models(args)
     image_dir = os.path.join(args.voc12_root, "JPEGImages")
     for model in models:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from misc import io_utils
 from misc.path_index import pair_max_edge
 from misc.run_models import ir_label_dir, model_dir, selected_models
+from misc.subsets import infer_ids
 from misc.torchutils import check_finite, make_loader, poly_lr, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone
@@ -52,7 +53,7 @@ def new_boundary_net(args):
 
 
 def train_one(args, model, models, device):
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     dataset = IRLabelDataset(ids, os.path.join(args.voc12_root, "JPEGImages"), ir_label_dir(args, model, models),
                              args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size)
     loader = make_loader(dataset, args.irn_batch_size, True, args.seed, args.num_workers, drop_last=True)

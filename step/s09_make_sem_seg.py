@@ -18,6 +18,7 @@ from tqdm import tqdm
 from misc import io_utils
 from misc.path_index import random_walk
 from misc.run_models import cam_dir, selected_models, sem_seg_dir
+from misc.subsets import infer_ids
 from misc.torchutils import load_checkpoint, resolve_device
 from net import build_backbone
 from net.irn_net import BoundaryNet
@@ -52,7 +53,7 @@ def pseudo_mask(boundary, cam, keys, size, args):
 
 def run(args):
     device = resolve_device(args.device)
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     models = selected_models(args)
     palette = voc_palette()
     for model in models:

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from misc import io_utils
 from misc.metrics import StreamingConfusion
 from misc.run_models import model_dir, selected_models, sem_seg_dir
+from misc.subsets import infer_ids
 from misc.tables import format_table, pct
 from step.s06_eval_cam import per_class_table, summary
 from voc12.datasets import load_gt_mask
@@ -28,7 +29,7 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
 
 
 def run(args):
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     rows, models = [], selected_models(args)
     for model in models:

@@ -19,7 +19,9 @@ import numpy as np
 
 from misc import io_utils, plots
 from misc.metrics import cam_to_seed
-from misc.run_models import cam_dir, checkpoint_of, ir_label_dir, model_dir, selected_models, sem_seg_dir
+from misc.run_models import (cam_dir, checkpoint_of, classifier_of, ir_label_dir, model_dir, selected_models,
+                             sem_seg_dir)
+from misc.subsets import infer_ids
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
@@ -99,7 +101,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
 def run(args):
     models = selected_models(args)
     vis_dir = os.path.join(args.result_dir, "vis")
-    ids = choose_ids(args, io_utils.read_lines(args.infer_list, "infer list"))
+    ids = choose_ids(args, infer_ids(args))
     pictures = []
     for image_id in ids:
         picture = image_rows(args, image_id, models)
@@ -121,9 +123,10 @@ def run(args):
     if os.path.isfile(args.cluster_file):
         io_utils.save_image(os.path.join(vis_dir, "ood_clusters.png"), ood_cluster_grid(args))
         written.append("ood_clusters.png")
-    if args.vis_tsne and len(models) >= 2 and os.path.isfile(args.ood_list):
+    classifiers = list(dict.fromkeys(classifier_of(m) for m in models))  # AdvCAM rows share theirs
+    if args.vis_tsne and len(classifiers) >= 2 and os.path.isfile(args.ood_list):
         class_names = io_utils.read_lines(args.class_names_file)
-        groups = tsne_groups(args, models, class_names, resolve_device(args.device))
+        groups = tsne_groups(args, classifiers, class_names, resolve_device(args.device))
         plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
         written.append("feature_tsne.png")
     log.info("pictures in %s: %s", vis_dir, ", ".join(written))

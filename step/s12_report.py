@@ -8,7 +8,7 @@ import logging
 import os
 
 from misc import io_utils
-from misc.run_models import model_dir, selected_models
+from misc.run_models import classifier_of, model_dir, selected_models
 
 log = logging.getLogger(__name__)
 KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
@@ -40,7 +40,7 @@ def build_report(args):
     lines += [f"| {k} | {v} |" for k, v in timings.items()] + [""]
     models = selected_models(args)
     lines += ["## Classifier training (last epoch)", ""]
-    for model in models:
+    for model in dict.fromkeys(classifier_of(m) for m in models):
         record = _last_jsonl(os.path.join(model_dir(args, model), "train_log.jsonl"))
         if record:
             lines.append(f"- **{model}**: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items()))

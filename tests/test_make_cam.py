@@ -53,5 +53,43 @@ def test_npy_contract_and_resume(tmp_path):
     assert d["cam"].shape == (2, 6, 10) and d["high_res"].shape == (2, 24, 40)
     mtime = os.path.getmtime(out / "a.npy")
     os.remove(out / "b.npy")
-    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0,), str(out), torch.device("cpu"), False) == 1
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0, 0.5), str(out), torch.device("cpu"), False) == 1
     assert os.path.getmtime(out / "a.npy") == mtime
+
+
+def test_folder_made_from_other_settings_is_remade(tmp_path):
+    """Other scales or another classifier: no stale file survives (even if the remake is killed)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        Image.fromarray(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / f"{name}.jpg")
+    labels = {"a": np.array([0, 1, 0, 1], np.float32), "b": np.array([1, 0, 0, 0], np.float32)}
+    out, net, cpu = tmp_path / "cam", tiny_net(), torch.device("cpu")
+    made = {"checkpoint_sha1": "x"}
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0,), str(out), cpu, False, made_from=made) == 2
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0,), str(out), cpu, False, made_from=made) == 0
+    assert make_cams(net, ["a"], str(tmp_path), labels, (1.0,), str(out), cpu, False,
+                     made_from={"checkpoint_sha1": "y"}) == 1
+    assert not (out / "b.npy").exists()  # stale: deleted, not kept for a later resume
+    assert make_cams(net, ["a", "b"], str(tmp_path), labels, (1.0, 0.5), str(out), cpu, False,
+                     made_from={"checkpoint_sha1": "y"}) == 2
+
+
+def test_advcam_seeds_keep_the_npy_contract(tmp_path):
+    from PIL import Image
+
+    from misc.advcam import advcam_maps
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
+    labels = {"a": np.array([0, 1, 0, 1], np.float32)}
+    net = tiny_net().requires_grad_(False)
+    maps_of = lambda pair, keys: advcam_maps(net, pair, keys, adv_iter=3)  # noqa: E731
+    out = tmp_path / "advcam"
+    assert make_cams(net, ["a"], str(tmp_path), labels, (1.0, 0.5), str(out), torch.device("cpu"), False,
+                     maps_of=maps_of) == 1
+    d = io_utils.load_cam_dict(str(out / "a.npy"))
+    assert d["keys"].tolist() == [1, 3]
+    assert d["cam"].shape == (2, 6, 10) and d["high_res"].shape == (2, 24, 40)
+    assert d["high_res"].min() >= 0
+    np.testing.assert_allclose(d["high_res"].max(axis=(1, 2)), 1.0, atol=1e-3)

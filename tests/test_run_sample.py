@@ -27,3 +27,29 @@ def test_explicit_flag_beats_preset_and_step_switches_turn_off():
 def test_chain_modules_are_in_step_order():
     numbers = [module.split(".")[1][:3] for _, module in CHAIN]
     assert numbers == sorted(numbers)
+
+
+def test_rows_are_classifiers_times_seed_methods(tmp_path):
+    from misc.run_models import checkpoint_of, classifier_of, seed_method_of, selected_models
+
+    args = parse_args(["--cam_models", "baseline,wood", "--cam_method", "cam,advcam"])
+    rows = selected_models(args)
+    assert rows == ["baseline", "wood", "baseline_advcam", "wood_advcam"]  # Table 1's order
+    assert [classifier_of(r) for r in rows] == ["baseline", "wood", "baseline", "wood"]
+    assert [seed_method_of(r) for r in rows] == ["cam", "cam", "advcam", "advcam"]
+    assert checkpoint_of(args, "wood_advcam") == checkpoint_of(args, "wood")
+    with pytest.raises(ValueError, match="cam_method"):
+        selected_models(parse_args(["--cam_models", "baseline", "--cam_method", "gradcam"]))
+    with pytest.raises(ValueError, match="_advcam"):
+        parse_args(["--wood_name", "mine_advcam"])
+
+
+def test_infer_num_is_a_seeded_subset(tmp_path):
+    from misc.subsets import infer_ids
+
+    path = tmp_path / "infer.txt"
+    path.write_text("\n".join(f"img{i:03d}" for i in range(50)) + "\n")
+    args = parse_args(["--infer_list", str(path), "--infer_num", "7"])
+    ids = infer_ids(args)
+    assert len(ids) == 7 and ids == sorted(ids) and ids == infer_ids(args)
+    assert len(infer_ids(parse_args(["--infer_list", str(path)]))) == 50

@@ -48,3 +48,19 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     for step in json.load(open("result/smoke/timings.json")):
         assert step in report
     assert "step.s04_train_wood" in report and "vis/compare.png" in report
+
+
+def test_advcam_rows_on_a_subset(in_tmp_dir):
+    """--cam_method cam,advcam adds <model>_advcam rows; --infer_num limits steps 5-10 to a subset."""
+    main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--vis_pass", "false"])
+    table = open("result/smoke/seed_table.txt").read()
+    for model in ("baseline", "wood", "baseline_advcam", "wood_advcam"):
+        assert model in table and model in open("result/smoke/table2.txt").read()
+        assert len(os.listdir(f"result/smoke/{model}/sem_seg")) == 6
+        assert json.load(open(f"result/smoke/{model}/seed_eval.json"))["num_images"] == 6
+    cams = sorted(f for f in os.listdir("result/smoke/wood_advcam/cam") if f.endswith(".npy"))
+    assert cams == sorted(f for f in os.listdir("result/smoke/wood/cam") if f.endswith(".npy"))
+    made_from = json.load(open("result/smoke/wood_advcam/cam/made_from.json"))
+    assert made_from["method"] == "advcam" and made_from["adv_iter"] == 2
+    timing = json.load(open("result/smoke/wood_advcam/seed_timing.json"))
+    assert timing["method"] == "advcam" and timing["images"] == 6
