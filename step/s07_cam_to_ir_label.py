@@ -4,7 +4,8 @@ Confident foreground: the CAM seed at --conf_fg_thres (0.30) refined by the dens
 background: the seed at --conf_bg_thres (0.15 as the W-OoD release; IRN used 0.05) refined by
 the CRF and labelled background where both say background; everything else is 255 (unsure).
 Writes result/<run>/<model>/ir_label/<id>.png; images run in parallel processes on the CPU
-(--crf_workers); finished images are skipped unless --overwrite true.
+(--crf_workers); finished images are skipped unless --overwrite true, and the folder is remade
+when its CAM folder or thresholds changed (misc/provenance.py).
 """
 import logging
 import os
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.crf import crf_seed
+from misc.provenance import folder_fingerprint, must_remake
 from misc.run_models import cam_dir, ir_label_dir, selected_models
 from misc.subsets import infer_ids
 from voc12.classes import IGNORE_LABEL, voc_palette
@@ -48,9 +50,12 @@ def run(args):
     image_dir = os.path.join(args.voc12_root, "JPEGImages")
     for model in models:
         out_dir = ir_label_dir(args, model, models)
+        made_from = {"cam": folder_fingerprint(cam_dir(args, model, models)), "conf_fg_thres": args.conf_fg_thres,
+                     "conf_bg_thres": args.conf_bg_thres}
+        overwrite = must_remake(out_dir, made_from, args.overwrite, ".png")
         jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres)
-                for i in ids if args.overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+                for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         log.info("%s: %d of %d IR labels to make in %s", model, len(jobs), len(ids), out_dir)
         workers = max(1, min(args.crf_workers, len(jobs)))
         if workers == 1:

@@ -4,8 +4,10 @@ For every pixel pair within --irn_radius on the stride-4 grid, the affinity is
 a = 1 - max boundary on the line between them; background pairs and same-class foreground pairs
 are pulled to a = 1, pairs of different labels to a = 0, pairs touching 255 are ignored:
     L = (mean_bgpos[-log a] / 2 + mean_fgpos[-log a] / 2) / 2 + mean_neg[-log(1 - a)] / 2.
-One network per classifier (its seeds make its IR labels): sess/<run>/irn_<model>.pth.
+One network per row (its seeds make its IR labels): sess/<run>/irn_<model>.pth. An existing one
+is kept unless --overwrite true or it was trained from other IR labels, ids or IRN flags.
 """
+import hashlib
 import json
 import logging
 import os
@@ -16,9 +18,10 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.path_index import pair_max_edge
+from misc.provenance import folder_fingerprint
 from misc.run_models import ir_label_dir, model_dir, selected_models
 from misc.subsets import infer_ids
-from misc.torchutils import check_finite, make_loader, poly_lr, resolve_device, seed_everything
+from misc.torchutils import check_finite, load_checkpoint, make_loader, poly_lr, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone
 from net.irn_net import BoundaryNet
@@ -85,7 +88,31 @@ def train_one(args, model, models, device):
         f.writelines(json.dumps(r) + "\n" for r in history)
     io_utils.save_torch(irn_checkpoint(args, model), {
         "model": net.state_dict(), "model_args": {"backbone": args.backbone, "small_widths": list(args.small_widths)},
-        "history": history})
+        "history": history, "made_from": made_from_of(args, model, models)})
+
+
+IRN_FLAGS = ("irn_crop_size", "irn_resize_long", "irn_batch_size", "irn_num_epoches", "irn_learning_rate",
+             "irn_weight_decay", "irn_radius", "seed")
+
+
+def made_from_of(args, model, models):
+    """What an IRN is trained from: its IR-label folder, the training ids and the IRN flags."""
+    ids = "\n".join(infer_ids(args)).encode()
+    flags = {k: list(v) if isinstance(v, tuple) else v for k, v in ((k, getattr(args, k)) for k in IRN_FLAGS)}
+    return {"ir_label": folder_fingerprint(ir_label_dir(args, model, models)),
+            "ids_sha1": hashlib.sha1(ids).hexdigest(), **flags}
+
+
+def is_current(args, model, models):
+    """An IRN checkpoint exists and was trained from what this run would train it from."""
+    path = irn_checkpoint(args, model)
+    if not os.path.isfile(path):
+        return False
+    made_from = load_checkpoint(path, "cpu").get("made_from")
+    if made_from is not None and made_from != made_from_of(args, model, models):
+        log.warning("%s was trained from other IR labels, ids or flags: retraining", path)
+        return False
+    return True
 
 
 def run(args):
@@ -93,7 +120,7 @@ def run(args):
     device = resolve_device(args.device)
     models = selected_models(args)
     for model in models:
-        if os.path.isfile(irn_checkpoint(args, model)) and not args.overwrite:
+        if not args.overwrite and is_current(args, model, models):
             log.info("IRN checkpoint exists, skipping: %s", irn_checkpoint(args, model))
             continue
         train_one(args, model, models, device)

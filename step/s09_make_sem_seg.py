@@ -5,7 +5,8 @@ stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and m
 (1 - boundary); 2^--exp_times steps of the transition matrix built with --beta over pairs within
 --rw_radius; upsampled x4, divided by the maximum, background where every class is below
 --sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
-square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip.
+square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip, unless the CAMs, the IRN
+or the walk's flags changed (then the folder is remade, misc/provenance.py).
 """
 import logging
 import os
@@ -17,6 +18,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.path_index import random_walk
+from misc.provenance import file_sha1, folder_fingerprint, must_remake
 from misc.run_models import cam_dir, selected_models, sem_seg_dir
 from misc.subsets import infer_ids
 from misc.torchutils import load_checkpoint, resolve_device
@@ -51,6 +53,9 @@ def pseudo_mask(boundary, cam, keys, size, args):
     return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
 
 
+RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power")
+
+
 def run(args):
     device = resolve_device(args.device)
     ids = infer_ids(args)
@@ -58,7 +63,11 @@ def run(args):
     palette = voc_palette()
     for model in models:
         out_dir = sem_seg_dir(args, model, models)
-        todo = [i for i in ids if args.overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+        made_from = {"cam": folder_fingerprint(cam_dir(args, model, models)),
+                     "irn_sha1": file_sha1(irn_checkpoint(args, model)),
+                     **{k: getattr(args, k) for k in RW_FLAGS}}
+        overwrite = must_remake(out_dir, made_from, args.overwrite, ".png")
+        todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
         if not todo:
             continue

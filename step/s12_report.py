@@ -39,6 +39,12 @@ def build_report(args):
     lines += ["## Wall time per step", "", "| step | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in timings.items()] + [""]
     models = selected_models(args)
+    seed_costs = {m: t for m in models if (t := _json(os.path.join(model_dir(args, m), "seed_timing.json")))}
+    if seed_costs:
+        lines += ["## Seed cost (step 5, last images made)", "", "| row | method | images | s per image | device |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {m} | {t['method']} | {t['images']} | {t['seconds_per_image']} | {t['device']} |"
+                  for m, t in seed_costs.items()] + [""]
     lines += ["## Classifier training (last epoch)", ""]
     for model in dict.fromkeys(classifier_of(m) for m in models):
         record = _last_jsonl(os.path.join(model_dir(args, model), "train_log.jsonl"))

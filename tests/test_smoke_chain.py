@@ -64,3 +64,4 @@ def test_advcam_rows_on_a_subset(in_tmp_dir):
     assert made_from["method"] == "advcam" and made_from["adv_iter"] == 2
     timing = json.load(open("result/smoke/wood_advcam/seed_timing.json"))
     assert timing["method"] == "advcam" and timing["images"] == 6
+    assert "| wood_advcam | advcam | 6 |" in open("result/smoke/report.md").read()
