@@ -14,6 +14,10 @@ TINY = ["--preset", "smoke", "--syn_n_train", "48", "--syn_n_val", "16", "--syn_
         "--ood_score_thres", "0.0"]
 
 
+def files(folder, extension):
+    return sorted(f for f in os.listdir(folder) if f.endswith(extension))
+
+
 def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     main(TINY)
     for model in ("baseline", "wood"):
@@ -22,9 +26,9 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
             assert 0.0 <= result["fixed"][key] <= 1.0
         assert len(result["fixed"]["per_class"]["iou"]) == 7
         assert result["best_by_gt"]["note"] == "threshold chosen with ground truth"
-        assert len(os.listdir(f"result/smoke/{model}/cam")) == 48
-        assert len(os.listdir(f"result/smoke/{model}/ir_label")) == 48
-        assert len(os.listdir(f"result/smoke/{model}/sem_seg")) == 48
+        assert len(files(f"result/smoke/{model}/cam", ".npy")) == 48
+        assert len(files(f"result/smoke/{model}/ir_label", ".png")) == 48
+        assert len(files(f"result/smoke/{model}/sem_seg", ".png")) == 48
         masks = json.load(open(f"result/smoke/{model}/mask_eval.json"))
         assert 0.0 <= masks["miou"] <= 1.0 and "crf" in result
     assert "Mask" in open("result/smoke/table2.txt").read()
@@ -56,10 +60,9 @@ def test_advcam_rows_on_a_subset(in_tmp_dir):
     table = open("result/smoke/seed_table.txt").read()
     for model in ("baseline", "wood", "baseline_advcam", "wood_advcam"):
         assert model in table and model in open("result/smoke/table2.txt").read()
-        assert len(os.listdir(f"result/smoke/{model}/sem_seg")) == 6
+        assert len(files(f"result/smoke/{model}/sem_seg", ".png")) == 6
         assert json.load(open(f"result/smoke/{model}/seed_eval.json"))["num_images"] == 6
-    cams = sorted(f for f in os.listdir("result/smoke/wood_advcam/cam") if f.endswith(".npy"))
-    assert cams == sorted(f for f in os.listdir("result/smoke/wood/cam") if f.endswith(".npy"))
+    assert files("result/smoke/wood_advcam/cam", ".npy") == files("result/smoke/wood/cam", ".npy")
     made_from = json.load(open("result/smoke/wood_advcam/cam/made_from.json"))
     assert made_from["method"] == "advcam" and made_from["adv_iter"] == 2
     timing = json.load(open("result/smoke/wood_advcam/seed_timing.json"))
