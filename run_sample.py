@@ -193,6 +193,8 @@ def get_args_parser():
                    help="AdvCAM's y: the classifier logit (paper) or GAP of ReLU'd maps (release)")
     g.add_argument("--adv_map", default="gradcam", choices=["gradcam", "cam"],
                    help="AdvCAM's map A: the release's Grad-CAM (the scale lambda = 7 was set for) or the CAM")
+    g.add_argument("--adv_half_iter_small_scale", type=str2bool, default=False,
+                   help="AdvCAM, the release's schedule: adv_iter // 2 steps at scale 0.5")
     g.add_argument("--adv_class_batch", type=int, default=0,
                    help="AdvCAM: classes climbed at once (0 = all labelled; 1 saves GPU memory, same result)")
     g.add_argument("--cam_eval_thres", type=float, default=0.15, help="background threshold (IRN: 0.15)")

@@ -26,7 +26,10 @@ which lambda = 7 holds the strong region so hard that the climb oscillates (READ
 Differences from the official AdvCAM release (obtain_CAM_masking.py), documented in README.md:
 - y is the classifier's logit GAP(w . f) (the paper's y); `logit_form="relu_gap"` is the
   release's GAP(ReLU(w . f)).
-- Every scale climbs T steps; the release does T/2 steps at scale 0.5 and doubles those maps.
+- Every scale climbs T steps. The release climbs T // 2 steps at scale 0.5 (for T > 10) and
+  multiplies its maps by 2, but the factor is never reset, so every later scale is doubled as
+  well and the net effect is only fewer steps at 0.5: `release_small_scale_steps`, flag
+  --adv_half_iter_small_scale.
 - Images are clipped to the range of x^0; the release clips to the range of the current x^t,
   which only ever shrinks from x^0's.
 - The labelled classes climb together as one batch (independent copies; batch norm is in eval
@@ -36,6 +39,13 @@ import torch
 import torch.nn.functional as F
 
 LOGIT_FORMS = ("logit", "relu_gap")
+
+
+def release_small_scale_steps(adv_iter):
+    """Steps the release climbs at scale 0.5: T // 2 for T > 10, T for T < 6, else 5."""
+    if adv_iter > 10:
+        return adv_iter // 2
+    return adv_iter if adv_iter < 6 else 5
 
 
 def climb_step(x, grad, step_size, low, high):

@@ -41,7 +41,7 @@ def time_method(net, dataset, maps_of, device):
         pyramid = [p.to(device) for p in pack["img"]]
         sync(device)
         start = time.perf_counter()
-        multiscale_cam(net, pyramid, pack["size"], keys, net.backbone.output_stride, maps_of)
+        multiscale_cam(net, pyramid, pack["size"], keys, net.backbone.output_stride, maps_of, dataset.scales)
         sync(device)
         seconds.append(time.perf_counter() - start)
     return np.array(seconds)

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from misc import io_utils
-from misc.advcam import advcam_maps
+from misc.advcam import advcam_maps, release_small_scale_steps
 from misc.provenance import file_sha1, must_remake
 from misc.run_models import cam_dir, checkpoint_of, model_dir, seed_method_of, selected_models
 from misc.subsets import infer_ids
@@ -30,13 +30,14 @@ from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
-ADVCAM_FLAGS = ("adv_iter", "AD_stepsize", "AD_coeff", "score_th", "adv_logit", "adv_map")
+ADVCAM_FLAGS = ("adv_iter", "AD_stepsize", "AD_coeff", "score_th", "adv_logit", "adv_map",
+                "adv_half_iter_small_scale")
 
 
 def cam_pair_maps(net):
     """CAM seeds: (pair (2, 3, h, w), keys (K,)) -> (K, h/os, w/os) ReLU'd maps, flip mapped back."""
     @torch.no_grad()
-    def maps_of(pair, keys):
+    def maps_of(pair, keys, scale=None):
         maps = net.class_maps(pair)
         return (maps[0] + maps[1].flip(-1))[keys]
     return maps_of
@@ -44,15 +45,18 @@ def cam_pair_maps(net):
 
 def advcam_pair_maps(net, args):
     """AdvCAM seeds with the step's flags, same signature as cam_pair_maps."""
-    def maps_of(pair, keys):
-        return advcam_maps(net, pair, keys, args.adv_iter, args.AD_stepsize, args.AD_coeff, args.score_th,
+    def maps_of(pair, keys, scale=None):
+        steps = args.adv_iter
+        if args.adv_half_iter_small_scale and scale == 0.5:
+            steps = release_small_scale_steps(args.adv_iter)
+        return advcam_maps(net, pair, keys, steps, args.AD_stepsize, args.AD_coeff, args.score_th,
                            args.adv_logit, args.adv_class_batch, args.adv_map)
     return maps_of
 
 
-def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None):
+def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None, scales=None):
     """pyramid: list of (2, 3, h_s, w_s) image+flip tensors; size: (H, W); keys: (K,) classes;
-    maps_of: cam_pair_maps(net) (default) or advcam_pair_maps(net, args).
+    maps_of: cam_pair_maps(net) (default) or advcam_pair_maps(net, args); scales: the pyramid's.
 
     Returns (cam (K, ceil(H/4), ceil(W/4)), high_res (K, H, W)), each map divided by its max.
     """
@@ -62,8 +66,8 @@ def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None):
     # Upsample to a multiple of the output stride, then crop: the feature grid stays aligned.
     up = (math.ceil(H / output_stride) * output_stride, math.ceil(W / output_stride) * output_stride)
     cam_sum, high_sum = 0.0, 0.0
-    for pair in pyramid:
-        maps = maps_of(pair, keys).unsqueeze(0)
+    for i, pair in enumerate(pyramid):
+        maps = maps_of(pair, keys, scales[i] if scales else None).unsqueeze(0)
         cam_sum = cam_sum + F.interpolate(maps, strided, mode="bilinear", align_corners=False)[0]
         high_sum = high_sum + F.interpolate(maps, up, mode="bilinear", align_corners=False)[0, :, :H, :W]
     cam_sum = cam_sum / (cam_sum.amax(dim=(1, 2), keepdim=True) + 1e-5)
@@ -86,7 +90,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
         keys = torch.nonzero(pack["label"])[:, 0]
         pyramid = [p.to(device) for p in pack["img"]]
         cam, high_res = multiscale_cam(net, pyramid, pack["size"], keys.to(device), net.backbone.output_stride,
-                                       maps_of)
+                                       maps_of, scales)
         io_utils.save_npy(os.path.join(out_dir, pack["name"] + ".npy"),
                           {"keys": keys.numpy(), "cam": cam.cpu().numpy(), "high_res": high_res.cpu().numpy()})
     return len(todo)

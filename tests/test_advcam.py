@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from misc.advcam import (advcam_maps, class_logits, climb_step, gradcam_scale, pair_maps, restricting_mask,
-                         target_margin)
+from misc.advcam import (advcam_maps, class_logits, climb_step, gradcam_scale, pair_maps, release_small_scale_steps,
+                         restricting_mask, target_margin)
 from net import build_backbone
 from net.cam_net import CAMNet
 from step.s05_make_cam import cam_pair_maps
@@ -138,6 +138,10 @@ def test_the_regulariser_holds_back_the_masked_region():
     free = advcam_maps(net, pair, keys, adv_iter=4, ad_coeff=0.0, adv_map="cam") - 4 * init
     held = advcam_maps(net, pair, keys, adv_iter=4, ad_coeff=100.0, adv_map="cam") - 4 * init
     assert held[mask].abs().sum() < free[mask].abs().sum()
+
+
+def test_release_small_scale_steps():
+    assert [release_small_scale_steps(t) for t in (27, 11, 10, 6, 5, 1)] == [13, 5, 5, 5, 5, 1]
 
 
 def test_bad_iteration_count_is_refused():

@@ -84,7 +84,7 @@ def test_advcam_seeds_keep_the_npy_contract(tmp_path):
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
     labels = {"a": np.array([0, 1, 0, 1], np.float32)}
     net = tiny_net().requires_grad_(False)
-    maps_of = lambda pair, keys: advcam_maps(net, pair, keys, adv_iter=3)  # noqa: E731
+    maps_of = lambda pair, keys, scale: advcam_maps(net, pair, keys, adv_iter=3)  # noqa: E731
     out = tmp_path / "advcam"
     assert make_cams(net, ["a"], str(tmp_path), labels, (1.0, 0.5), str(out), torch.device("cpu"), False,
                      maps_of=maps_of) == 1
