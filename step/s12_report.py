@@ -12,7 +12,8 @@ from misc.run_models import classifier_of, model_dir, selected_models
 
 log = logging.getLogger(__name__)
 KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
-             "distance_lambda", "ood_dist_topk", "cluster_K", "ood_cluster", "cam_eval_thres", "ood_review")
+             "distance_lambda", "ood_dist_topk", "cluster_K", "ood_cluster", "cam_eval_thres", "ood_review",
+             "cam_method", "infer_num", "adv_iter", "AD_coeff", "adv_map")
 
 
 def _json(path):
