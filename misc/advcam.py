@@ -10,9 +10,8 @@ For a labelled class c and an image pair x^0 (the image and its flip, as in CAM 
     seed    = sum_{t=0}^{T-1} A(x^t)
 
 with A the class-c Grad-CAM of the image plus that of the flip, mapped back, at the output stride.
-Subtracting the
-other classes' logits keeps the climb from raising them; the masked L1 term keeps regions that
-are already strong from growing, so the gain spreads to the rest of the object.
+Subtracting the other classes' logits keeps the climb from raising them; the masked L1 term keeps
+regions that are already strong from growing, so the gain spreads to the rest of the object.
 xi = --AD_stepsize (0.08), lambda = --AD_coeff (7), score_th = --score_th (0.5), T = --adv_iter (27).
 
 A is the release's Grad-CAM (gradCAM.py): channel weights = the gradient of sum_p ReLU(w_c . f)
@@ -39,6 +38,7 @@ import torch
 import torch.nn.functional as F
 
 LOGIT_FORMS = ("logit", "relu_gap")
+ADV_MAPS = ("gradcam", "cam")
 
 
 def release_small_scale_steps(adv_iter):
@@ -74,9 +74,6 @@ def target_margin(logits, keys):
     """logits: (K, 2, C), keys: (K,) -> (K,) y_c - sum_{k != c} y_k summed over the image pair."""
     target = logits.gather(2, keys.view(-1, 1, 1).expand(-1, logits.shape[1], 1)).squeeze(2)
     return (2 * target - logits.sum(dim=2)).sum(dim=1)
-
-
-ADV_MAPS = ("gradcam", "cam")
 
 
 def gradcam_scale(raw_target, weights):

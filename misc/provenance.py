@@ -30,11 +30,16 @@ def folder_fingerprint(out_dir):
     return hashlib.sha1(open(path, "rb").read()).hexdigest() if os.path.isfile(path) else ""
 
 
+def as_stored(made_from):
+    """A made_from record as it reads back from JSON (tuples become lists), so records compare."""
+    return json.loads(json.dumps(made_from))
+
+
 def must_remake(out_dir, made_from, overwrite, extension):
     """True when every image must be (re)made: --overwrite, or the folder was made from other
     settings, whose `*<extension>` files are then deleted first (so a killed remake cannot leave
     stale files behind that a later resume would keep). Records `made_from` in the folder."""
-    made_from = json.loads(json.dumps(made_from))  # tuples -> lists, as they read back
+    made_from = as_stored(made_from)
     path = os.path.join(out_dir, STAMP)
     old = json.load(open(path)) if os.path.isfile(path) else None
     changed = old is not None and old != made_from

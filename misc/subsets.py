@@ -27,4 +27,4 @@ def ood_ids(args):
 def infer_ids(args):
     """The images steps 5-11 work on: --infer_list, or a seeded --infer_num subset of it."""
     ids = io_utils.read_lines(args.infer_list, "infer list")
-    return seeded_subset(ids, getattr(args, "infer_num", 0), args.subset_seed)
+    return seeded_subset(ids, args.infer_num, args.subset_seed)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from misc import io_utils
 from misc.path_index import pair_max_edge
-from misc.provenance import folder_fingerprint
+from misc.provenance import as_stored, folder_fingerprint
 from misc.run_models import ir_label_dir, model_dir, selected_models
 from misc.subsets import infer_ids
 from misc.torchutils import check_finite, load_checkpoint, make_loader, poly_lr, resolve_device, seed_everything
@@ -98,9 +98,8 @@ IRN_FLAGS = ("irn_crop_size", "irn_resize_long", "irn_batch_size", "irn_num_epoc
 def made_from_of(args, model, models):
     """What an IRN is trained from: its IR-label folder, the training ids and the IRN flags."""
     ids = "\n".join(infer_ids(args)).encode()
-    flags = {k: list(v) if isinstance(v, tuple) else v for k, v in ((k, getattr(args, k)) for k in IRN_FLAGS)}
-    return {"ir_label": folder_fingerprint(ir_label_dir(args, model, models)),
-            "ids_sha1": hashlib.sha1(ids).hexdigest(), **flags}
+    return as_stored({"ir_label": folder_fingerprint(ir_label_dir(args, model, models)),
+                      "ids_sha1": hashlib.sha1(ids).hexdigest(), **{k: getattr(args, k) for k in IRN_FLAGS}})
 
 
 def is_current(args, model, models):

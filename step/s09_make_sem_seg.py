@@ -5,8 +5,8 @@ stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and m
 (1 - boundary); 2^--exp_times steps of the transition matrix built with --beta over pairs within
 --rw_radius; upsampled x4, divided by the maximum, background where every class is below
 --sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
-square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip, unless the CAMs, the IRN
-or the walk's flags changed (then the folder is remade, misc/provenance.py).
+square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip,
+unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/provenance.py).
 """
 import logging
 import os

@@ -21,8 +21,8 @@ from misc import io_utils, plots
 from misc.metrics import cam_to_seed
 from misc.run_models import (cam_dir, checkpoint_of, classifier_of, ir_label_dir, model_dir, selected_models,
                              sem_seg_dir)
-from misc.subsets import infer_ids
 from misc.scoring import forward_images
+from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
 from net.factory import load_cam_net
