@@ -1,5 +1,5 @@
 """Seeded subsets of D_in and D_ood (paper Fig. 5: |D_in| and |D_ood| varied, five repeats), and of
-the images steps 5-11 make seeds and masks for (--infer_num: AdvCAM costs ~30x CAM on a CPU)."""
+the images steps 5-11 make seeds and masks for (--infer_num: AdvCAM costs ~55x CAM on a CPU)."""
 import numpy as np
 
 from misc import io_utils
