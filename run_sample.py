@@ -15,23 +15,28 @@ import os
 import sys
 import time
 
-# (pass flag, module) in chain order; `ls step/` lists the same order.
+# (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its
+# --<name>_pass is true and --steps / --from select it; --overwrite takes names or numbers.
 CHAIN = [
-    ("prepare_data_pass", "step.s00_prepare_data"),
-    ("pretrain_backbone_pass", "step.s00_pretrain_backbone"),
-    ("train_cam_pass", "step.s01_train_cam"),
-    ("mine_ood_pass", "step.s02_mine_hard_ood"),
-    ("cluster_pass", "step.s03_cluster"),
-    ("train_wood_pass", "step.s04_train_wood"),
-    ("make_cam_pass", "step.s05_make_cam"),
-    ("eval_cam_pass", "step.s06_eval_cam"),
-    ("cam_to_ir_label_pass", "step.s07_cam_to_ir_label"),
-    ("train_irn_pass", "step.s08_train_irn"),
-    ("make_sem_seg_pass", "step.s09_make_sem_seg"),
-    ("eval_sem_seg_pass", "step.s10_eval_sem_seg"),
-    ("vis_pass", "step.s11_visualize"),
-    ("report_pass", "step.s12_report"),
+    ("0", "prepare_data", "step.s00_prepare_data"),
+    ("0b", "pretrain_backbone", "step.s00_pretrain_backbone"),
+    ("1", "train_cam", "step.s01_train_cam"),
+    ("2", "mine_ood", "step.s02_mine_hard_ood"),
+    ("3", "cluster", "step.s03_cluster"),
+    ("4", "train_wood", "step.s04_train_wood"),
+    ("5", "make_cam", "step.s05_make_cam"),
+    ("6", "eval_cam", "step.s06_eval_cam"),
+    ("7", "cam_to_ir_label", "step.s07_cam_to_ir_label"),
+    ("8", "train_irn", "step.s08_train_irn"),
+    ("9", "make_sem_seg", "step.s09_make_sem_seg"),
+    ("10", "eval_sem_seg", "step.s10_eval_sem_seg"),
+    ("11", "vis", "step.s11_visualize"),
+    ("12", "report", "step.s12_report"),
 ]
+STEP_NAMES = [name for _, name, _ in CHAIN]
+# `--overwrite true` redoes the run's own work; the data set and the shared pretraining stand-in
+# (slow, and the same bytes again) only with `all` or by name.
+OVERWRITE_TRUE = [n for n in STEP_NAMES if n not in ("prepare_data", "pretrain_backbone")]
 
 PRESETS = {
     # The paper setting: VOC 2012 + SBD, ImageNet ResNet-50, IRN's schedule.
@@ -69,6 +74,44 @@ def str2bool(value):
     raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
 
 
+def step_index(token):
+    """A step by number ("4", "0b") or name ("train_wood") -> its position in CHAIN."""
+    token = token.strip()
+    for index, (number, name, _) in enumerate(CHAIN):
+        if token in (number, name):
+            return index
+    raise argparse.ArgumentTypeError(f"unknown step {token!r}; steps: " + ", ".join(f"{n} {m}" for n, m, _ in CHAIN))
+
+
+def step_selection(value):
+    """--steps: comma list of steps and ranges by number or name ("4-6", "0-1,8", "make_cam")."""
+    chosen = set()
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        low, _, high = part.partition("-") if "-" in part.strip("-") else (part, "", "")
+        first, last = step_index(low), step_index(high) if high else step_index(low)
+        if first > last:
+            raise argparse.ArgumentTypeError(f"--steps {part!r}: the range runs backwards")
+        chosen.update(STEP_NAMES[first:last + 1])
+    if not chosen:
+        raise argparse.ArgumentTypeError("--steps selects no step")
+    return tuple(n for n in STEP_NAMES if n in chosen)
+
+
+def overwrite_selection(value):
+    """--overwrite: false | true (every step of the run, not the data set or the pretraining) |
+    all | a comma list of step names or numbers."""
+    lowered = value.strip().lower()
+    if lowered == "all":
+        return tuple(STEP_NAMES)
+    if lowered in ("true", "yes", "on"):
+        return tuple(OVERWRITE_TRUE)
+    if lowered in ("false", "no", "off", "none", ""):
+        return ()
+    return tuple(STEP_NAMES[step_index(t)] for t in value.split(",") if t.strip())  # numbers are steps
+
+
 def float_tuple(value):
     return tuple(float(v) for v in value.split(","))
 
@@ -78,15 +121,22 @@ def int_tuple(value):
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     g = p.add_argument_group("run")
     g.add_argument("--preset", default="synthetic", choices=sorted(PRESETS), help="base values; explicit flags win")
     g.add_argument("--run_name", default=None, help="names sess/<run_name> and result/<run_name> (default: the preset)")
     g.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     g.add_argument("--seed", type=int, default=0, help="seed of training and sampling")
     g.add_argument("--num_workers", type=int, default=0, help="DataLoader workers")
-    g.add_argument("--overwrite", type=str2bool, default=False, help="redo finished work instead of skipping it")
-    g.add_argument("--amp", type=str2bool, default=False, help="bf16 autocast on CUDA")
+    g.add_argument("--overwrite", type=overwrite_selection, default=(),
+                   help="redo finished work of these steps: false, true (every step but prepare_data and "
+                        "pretrain_backbone), all, or a comma list of names/numbers (train_wood,make_cam)")
+    g.add_argument("--steps", type=step_selection, default=None,
+                   help="run only these steps: numbers or names, ranges with '-' (4-6, 0-1,8, make_cam)")
+    g.add_argument("--from", dest="from_step", type=step_index, default=None,
+                   help="run this step (number or name) and every later one")
+    g.add_argument("--amp", type=str2bool, default=False,
+                   help="bf16 autocast on CUDA in the training steps (0b, 1, 4, 8); inference runs in fp32")
 
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"])
@@ -227,56 +277,77 @@ def get_args_parser():
     g.add_argument("--vis_tsne_classes", default="bird,train")
 
     g = p.add_argument_group("step switches")
-    for flag, _ in CHAIN:
-        g.add_argument(f"--{flag}", type=str2bool, default=True)
+    for number, name, module in CHAIN:
+        g.add_argument(f"--{name}_pass", type=str2bool, default=True, help=f"step {number} ({module})")
     return p
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each flag's default and, where a preset changes it, the preset's value."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is not argparse.SUPPRESS and action.option_strings and action.nargs != 0:
+            text += f" (default: {_shown(action.default)}"
+            by_preset = [f"{n}: {_shown(v[action.dest])}" for n, v in sorted(PRESETS.items()) if action.dest in v]
+            text += "; " + ", ".join(by_preset) + ")" if by_preset else ")"
+        return text.replace("%", "%%")
+
+
+def _shown(value):
+    return ",".join(str(v) for v in value) if isinstance(value, (tuple, list)) else str(value)
+
+
+def check_presets(parser):
+    """A preset key that is not a flag is an error (a misspelt key would be silently ignored)."""
+    dests = {a.dest for a in parser._actions}
+    for name, values in PRESETS.items():
+        unknown = sorted(set(values) - dests)
+        if unknown:
+            raise ValueError(f"preset {name!r} sets unknown flags: {unknown}")
 
 
 def parse_args(argv=None):
     """Parse twice: once for the preset, then with the preset as defaults so flags win."""
     parser = get_args_parser()
+    check_presets(parser)
     first, _ = parser.parse_known_args(argv)
     parser.set_defaults(**PRESETS[first.preset])
     args = parser.parse_args(argv)
-    return resolve_paths(args)
+    return resolve_defaults(args)
 
 
-def resolve_paths(args):
-    """Fill path defaults derived from the run name and dataset."""
-    args.run_name = args.run_name or args.preset
-    if args.wood_name.endswith("_advcam") or args.wood_name == "baseline":
-        raise ValueError(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
-    args.sess_dir = os.path.join("sess", args.run_name)
-    args.result_dir = os.path.join("result", args.run_name)
-    if args.dataset == "synthetic":
-        args.voc12_root = args.voc12_root or os.path.join("Data", args.run_name, "VOC2012")
-        args.ood_root = args.ood_root or os.path.join("WOoD_dataset", "synthetic_" + args.run_name)
-        args.label_source = args.label_source or "mask"
-    else:
-        args.voc12_root = args.voc12_root or os.path.join("Data", "VOC2012")
-        args.ood_root = args.ood_root or os.path.join("WOoD_dataset", "openimages")
-        args.label_source = args.label_source or "xml"
-    args.ood_list = args.ood_list or os.path.join("WOoD_dataset", args.run_name, "ood_list.txt")
-    args.list_dir = args.list_dir or os.path.join(args.sess_dir, "lists")
-    args.train_list = args.train_list or os.path.join(args.list_dir, "train.txt")
-    args.val_list = args.val_list or os.path.join(args.list_dir, "val.txt")
-    args.infer_list = args.infer_list or os.path.join(args.list_dir, "infer.txt")
-    args.cls_labels = os.path.join(args.list_dir, "cls_labels.npy")
-    args.class_names_file = os.path.join(args.list_dir, "class_names.txt")
-    args.cam_weights_name = args.cam_weights_name or os.path.join(args.sess_dir, "cam_baseline.pth")
-    args.cluster_file = args.cluster_file or os.path.join(
-        args.sess_dir, f"clusters_{args.ood_cluster}_K{args.cluster_K}_in{args.in_num or 'all'}"
-        f"_ood{args.ood_num or 'all'}_s{args.subset_seed}.npy")
+def resolve_defaults(args):
+    """Paths from the layout (misc/layout.py); defaults that follow other flags."""
+    from misc import layout
+
+    layout.resolve(args)
+    args.label_source = args.label_source or ("mask" if args.dataset == "synthetic" else "xml")
     args.wood_num_epoches = args.wood_num_epoches or args.cam_num_epoches
     args.wood_learning_rate = args.wood_learning_rate or args.cam_learning_rate
     args.ood_batch_size = args.ood_batch_size or args.cam_batch_size
-    if args.backbone == "small" and not args.backbone_weights:
-        # Shared by every run with the same stand-in settings (the pretraining is the slow part).
-        widths = "-".join(str(w) for w in args.small_widths)
-        args.backbone_weights = os.path.join(
-            "sess", "pretrained", f"small_{widths}_px{args.syn_image_size}_n{args.pretrain_num_images}"
-            f"_e{args.pretrain_epochs}_lr{args.pretrain_learning_rate:g}_seed{args.syn_seed}.pth")
     return args
+
+
+def selected_steps(args):
+    """The chain's steps this invocation runs, in order: pass flag on, and in --steps / --from."""
+    chosen = []
+    for index, (_, name, module) in enumerate(CHAIN):
+        if not getattr(args, f"{name}_pass"):
+            continue
+        if args.steps is not None and name not in args.steps:
+            continue
+        if args.from_step is not None and index < args.from_step:
+            continue
+        chosen.append((name, module))
+    return chosen
+
+
+def step_args(args, name):
+    """The flags a step sees: --overwrite as a plain boolean for that step."""
+    view = argparse.Namespace(**vars(args))
+    view.overwrite = name in args.overwrite
+    return view
 
 
 def save_config(args):
@@ -309,19 +380,23 @@ def main(argv=None):
     setup_logging(args.result_dir)
     save_config(args)
     log = logging.getLogger("run_sample")
+    from misc.rerun import SKIPPED
+
     timings = {}
-    for flag, module_name in CHAIN:
-        if not getattr(args, flag):
-            continue
+    for name, module_name in selected_steps(args):
         log.info("=== %s ===", module_name)
         start = time.time()
-        importlib.import_module(module_name).run(args)
-        timings[module_name] = round(time.time() - start, 1)
-        record_timing(args.result_dir, module_name, timings[module_name])
-        log.info("--- %s done in %.1f s", module_name, timings[module_name])
-    log.info("wall time per step (s): %s", json.dumps(timings))
+        status = importlib.import_module(module_name).run(step_args(args, name))
+        seconds = round(time.time() - start, 1)
+        if status == SKIPPED:  # keep the time of the run that did the work
+            log.info("--- %s: nothing to do (%.1f s)", module_name, seconds)
+            continue
+        timings[module_name] = seconds
+        record_timing(args.result_dir, module_name, seconds)
+        log.info("--- %s done in %.1f s", module_name, seconds)
+    log.info("wall time per step that did work (s): %s", json.dumps(timings))
     table = os.path.join(args.result_dir, "seed_table.txt")
-    if args.eval_cam_pass and os.path.isfile(table):
+    if os.path.isfile(table):
         log.info("seed quality of this run (%s; report: %s):\n%s", table,
                  os.path.join(args.result_dir, "report.md"), open(table).read().rstrip())
 

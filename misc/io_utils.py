@@ -1,7 +1,9 @@
-"""Atomic writes (temp file in the same folder, then os.replace) and small readers.
+"""Atomic writes (temp file in the same folder, fsync, then os.replace) and small readers.
 
 Every file a step writes goes through here, so a killed run never leaves a half-written
-output that a rerun would mistake for finished work.
+output that a rerun would mistake for finished work. Written files get the mode an ordinary
+open(path, "w") would give (0666 & ~umask), not mkstemp's private 0600. Text and JSON outputs
+whose content is unchanged are not rewritten, so an identical rerun leaves their times alone.
 """
 import json
 import os
@@ -12,19 +14,53 @@ import numpy as np
 from PIL import Image
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def _current_umask():
+    mask = os.umask(0)  # the only portable way to read it; restored at once
+    os.umask(mask)
+    return mask
+
+
+def _sync(path):
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
 @contextmanager
 def _atomic_path(path):
     """Yield a temp path beside `path`; move it onto `path` only if the block succeeds."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=TMP_SUFFIX)
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_current_umask())
+        _sync(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _unchanged(path, data):
+    """True when `path` already holds exactly `data` (bytes)."""
+    if not os.path.isfile(path) or os.path.getsize(path) != len(data):
+        return False
+    with open(path, "rb") as f:
+        return f.read() == data
+
+
+def remove_leftovers(folder):
+    """Delete the temp files a killed write left in `folder` (names `.<file>.<random>.tmp`)."""
+    if not os.path.isdir(folder):
+        return 0
+    stale = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(TMP_SUFFIX)]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return len(stale)
 
 
 def save_npy(path, obj):
@@ -42,16 +78,16 @@ def load_cam_dict(path):
 
 
 def save_json(path, obj):
-    with _atomic_path(path) as tmp:
-        with open(tmp, "w") as f:
-            json.dump(obj, f, indent=2, sort_keys=False)
-            f.write("\n")
+    save_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
 def save_text(path, text):
+    data = text.encode()
+    if _unchanged(path, data):
+        return
     with _atomic_path(path) as tmp:
-        with open(tmp, "w") as f:
-            f.write(text)
+        with open(tmp, "wb") as f:
+            f.write(data)
 
 
 def save_lines(path, lines):
@@ -70,7 +106,8 @@ def save_torch(path, obj):
     import torch
 
     with _atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        with open(tmp, "wb") as f:  # a file object: torch names the archive "archive", not after the temp file
+            torch.save(obj, f)
 
 
 def save_image(path, array):

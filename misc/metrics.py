@@ -7,7 +7,7 @@ not the mean of per-class F1s.
 """
 import numpy as np
 
-from voc12.classes import IGNORE_LABEL
+from misc.images import IGNORE_LABEL
 
 
 def confusion_matrix(pred, gt, num_classes):

@@ -1,9 +1,9 @@
-"""Which rows a run has (a trained classifier and a seed method), and where each one's outputs go.
+"""Which rows a run has (a trained classifier and a seed method).
 
 "baseline" is F_in (step 1), "wood" (or --wood_name) the W-OoD classifier (step 4). Each classifier
 gives one row per seed method of --cam_method: "<model>" for CAM, "<model>_advcam" for AdvCAM
 (Table 1's four rows: baseline, wood, baseline_advcam, wood_advcam). Each row gets its own folder
-result/<run>/<row>/ so steps 5-10 can run for all of them without overwriting each other.
+result/<run>/<row>/ (misc/layout.py) so steps 5-10 can run for all of them.
 """
 import os
 
@@ -29,23 +29,16 @@ def seed_methods(args):
     return methods
 
 
-def checkpoint_of(args, model):
-    """The classifier of a row: baseline -> --cam_weights_name; any other name ->
-    sess/<run>/cam_<name>.pth (step 4's)."""
-    model = classifier_of(model)
-    if model == "baseline":
-        return args.cam_weights_name
-    return os.path.join(args.sess_dir, f"cam_{model}.pth")
-
-
 def selected_classifiers(args):
     """--cam_models: a comma list, or auto = baseline and --wood_name, those whose checkpoint exists."""
+    from misc.layout import check_name, checkpoint_of
+
     if args.cam_models == "auto":
         models = [m for m in ("baseline", args.wood_name) if os.path.isfile(checkpoint_of(args, m))]
         if not models:
             raise FileNotFoundError(f"no trained classifier found ({checkpoint_of(args, 'baseline')}); run step 1")
         return models
-    return [m.strip() for m in args.cam_models.split(",") if m.strip()]
+    return [check_name("--cam_models", m.strip()) for m in args.cam_models.split(",") if m.strip()]
 
 
 def selected_models(args):
@@ -55,29 +48,3 @@ def selected_models(args):
     if bad:
         raise ValueError(f"classifier names may not end in {ADVCAM_SUFFIX} (that names AdvCAM rows): {bad}")
     return [m if method == "cam" else m + ADVCAM_SUFFIX for method in seed_methods(args) for m in classifiers]
-
-
-def model_dir(args, model):
-    return os.path.join(args.result_dir, model)
-
-
-def output_dir(args, model, models, override, flag, folder):
-    """result/<run>/<model>/<folder>, or the official-style explicit folder `override`, which
-    names one folder and so is allowed only when a single classifier is selected."""
-    if override:
-        if len(models) > 1:
-            raise ValueError(f"{flag} names one folder; use it with a single --cam_models entry")
-        return override
-    return os.path.join(model_dir(args, model), folder)
-
-
-def cam_dir(args, model, models):
-    return output_dir(args, model, models, args.cam_out_dir, "--cam_out_dir", "cam")
-
-
-def ir_label_dir(args, model, models):
-    return output_dir(args, model, models, args.ir_label_out_dir, "--ir_label_out_dir", "ir_label")
-
-
-def sem_seg_dir(args, model, models):
-    return output_dir(args, model, models, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")

@@ -6,7 +6,7 @@ import torch
 from tqdm import tqdm
 
 from misc import imutils
-from voc12.datasets import load_rgb
+from misc.images import load_rgb
 
 log = logging.getLogger(__name__)
 

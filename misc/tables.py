@@ -12,3 +12,15 @@ def format_table(header, rows, float_fmt="{:.1f}"):
 
 def pct(value):
     return None if value is None else 100.0 * value
+
+
+def summary(scores):
+    """The Table 1 columns of a scores dict (misc/metrics.py)."""
+    return {k: scores[k] for k in ("miou", "precision", "recall", "f1")}
+
+
+def per_class_table(names, scores):
+    pc = scores["per_class"]
+    rows = [[n, pct(pc["iou"][i]), pct(pc["precision"][i]), pct(pc["recall"][i])] for i, n in enumerate(names)]
+    rows.append(["mean", pct(scores["miou"]), pct(scores["precision"]), pct(scores["recall"])])
+    return format_table(["class", "IoU", "Prec.", "Recall"], rows)

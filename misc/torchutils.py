@@ -1,5 +1,4 @@
-"""Device, seeding, the learning-rate schedule and loaders: small helpers every step shares."""
-import os
+"""Device, seeding and loaders: small helpers every step shares (training itself: misc/engine.py)."""
 import random
 from contextlib import nullcontext
 
@@ -43,20 +42,3 @@ def make_loader(dataset, batch_size, shuffle, seed, num_workers=0, drop_last=Fal
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers,
                       drop_last=drop_last, worker_init_fn=_seed_worker, generator=generator,
                       collate_fn=collate_fn, persistent_workers=False)
-
-
-def poly_lr(base_lr, step, max_step, power=0.9):
-    """IRN's poly schedule as a pure function of the step."""
-    return base_lr * (1.0 - min(step, max_step) / max(max_step, 1)) ** power
-
-
-def check_finite(loss, step, what="loss"):
-    if not torch.isfinite(loss):
-        raise FloatingPointError(f"non-finite {what} ({loss.item()}) at step {step}; stopping. "
-                                 f"Lower the learning rate or the loss weights.")
-
-
-def load_checkpoint(path, device):
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    return torch.load(path, map_location=device, weights_only=True)  # plain tensors, dicts and numbers only

@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 
-from voc12.classes import voc_palette
+from misc.images import voc_palette
 
 PALETTE = np.array(voc_palette(), np.uint8).reshape(-1, 3)
 

@@ -2,11 +2,9 @@
 import logging
 import os
 
-import torch
-
+from misc.engine import LAYOUT, load_checkpoint, load_torch_file, load_weights
 from net import build_backbone, find_imagenet_weights, torchvision_cache_dir
 from net.cam_net import CAMNet
-from misc.torchutils import load_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +24,17 @@ def load_pretrained_backbone(backbone, args):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"pretrained small backbone not found: {path} (run step 0b, "
                                     f"--pretrain_backbone_pass true, or --backbone_pretrained false)")
-        backbone.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
+        load_weights(backbone, small_backbone_state(path), path)
     log.info("backbone %s initialised from %s", args.backbone, path)
+
+
+def small_backbone_state(path):
+    """The small backbone's weights: step 0b's checkpoint (its `backbone.` part) or a bare state dict."""
+    state = load_torch_file(path, "pretrained small backbone")
+    if isinstance(state, dict) and state.get("layout") == LAYOUT:
+        prefix = "backbone."
+        return {k[len(prefix):]: v for k, v in state["model"].items() if k.startswith(prefix)}
+    return state
 
 
 def model_args_from(args, num_classes):
@@ -50,7 +57,7 @@ def new_cam_net(args, num_classes):
 
 def load_cam_net(path, device):
     """Rebuild a trained CAM net from its checkpoint (the dict holds its model_args)."""
-    checkpoint = load_checkpoint(path, device)
+    checkpoint = load_checkpoint(path, "CAM classifier checkpoint")
     net = build_cam_net(checkpoint["model_args"])
-    net.load_state_dict(checkpoint["model"], strict=True)
+    load_weights(net, checkpoint["model"], path)
     return net.to(device).eval(), checkpoint

@@ -64,7 +64,9 @@ class ResNet50IRN(nn.Module):
 
     def load_imagenet(self, path):
         """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        from misc.engine import load_torch_file
+
+        state = load_torch_file(path, "ImageNet weights file")
         state = {k: v for k, v in state.items() if not k.startswith("fc.")}
         try:
             missing, unexpected = self.load_state_dict(state, strict=False)

@@ -2,7 +2,8 @@
 
 Writes to `--list_dir`: train.txt (train_aug on VOC), val.txt, infer.txt (the ids whose seeds
 are evaluated: VOC seg train, as the paper's Table 1), cls_labels.npy ({id: multi-hot}),
-class_names.txt.
+class_names.txt, and made_from.json (the data it was made from; later steps record its
+fingerprint, so a regenerated data set remakes everything after it). Skipped when current.
 """
 import dataclasses
 import json
@@ -12,19 +13,12 @@ import time
 
 import numpy as np
 
-from misc import io_utils
+from misc import io_utils, rerun
 from voc12 import synthetic, voc_lists
 from voc12.classes import VOC_CLASSES
 
 log = logging.getLogger(__name__)
-
-
-def synthetic_config(args):
-    return synthetic.SyntheticConfig(
-        seed=args.syn_seed, image_size=args.syn_image_size, n_train=args.syn_n_train, n_val=args.syn_n_val,
-        n_probe_per_class=args.syn_n_probe_per_class, n_ood_hard=args.syn_n_ood_hard,
-        n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
-        cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate)
+LIST_FILES = ("train.txt", "val.txt", "infer.txt", "class_names.txt", "cls_labels.npy")
 
 
 def _refuse_foreign_tree(folder, cfg, overwrite):
@@ -37,11 +31,29 @@ def _refuse_foreign_tree(folder, cfg, overwrite):
     if existing != dataclasses.asdict(cfg):
         changed = sorted(k for k in existing if existing.get(k) != dataclasses.asdict(cfg).get(k))
         raise FileExistsError(f"{folder} holds a synthetic set made with other settings ({', '.join(changed)}); "
-                              f"pass --overwrite true to regenerate it or choose another --voc12_root/--ood_root")
+                              f"pass --overwrite prepare_data to regenerate it or choose another --voc12_root/--ood_root")
+
+
+def made_from(args):
+    """The data the lists are made from: the generator's settings and trees, or the devkit's lists."""
+    record = {"dataset": args.dataset, "label_source": args.label_source}
+    if args.dataset == "synthetic":
+        record.update(config=dataclasses.asdict(synthetic.config_from_args(args)),
+                      voc_tree=rerun.fingerprint(os.path.join(args.voc12_root, "synthetic_config.json")),
+                      ood_tree=rerun.fingerprint(os.path.join(args.ood_root, "synthetic_config.json")))
+    else:
+        lists = [voc_lists.seg_list_path(args.voc12_root, s) for s in ("train", "val")]
+        if args.sbd_root:
+            lists += [os.path.join(args.sbd_root, f"{s}.txt") for s in ("train", "val")]
+        record.update(voc12_root=os.path.abspath(args.voc12_root),
+                      sbd_root=os.path.abspath(args.sbd_root) if args.sbd_root else None,
+                      lists={os.path.basename(os.path.dirname(p)) + "/" + os.path.basename(p): rerun.fingerprint(p)
+                             for p in lists})
+    return record
 
 
 def prepare_synthetic(args):
-    cfg = synthetic_config(args)
+    cfg = synthetic.config_from_args(args)
     for folder in (args.voc12_root, args.ood_root):
         _refuse_foreign_tree(folder, cfg, args.overwrite)
     start = time.time()
@@ -68,6 +80,9 @@ def prepare_voc(args):
 
 
 def run(args):
+    if not args.overwrite and rerun.folder_is_complete(args.list_dir, made_from(args), LIST_FILES):
+        log.info("lists are current, skipping: %s", args.list_dir)
+        return rerun.SKIPPED
     if args.dataset == "synthetic":
         class_names, train, val, infer = prepare_synthetic(args)
     else:
@@ -79,6 +94,7 @@ def run(args):
     io_utils.save_lines(os.path.join(args.list_dir, "infer.txt"), infer)
     io_utils.save_lines(args.class_names_file, class_names)
     io_utils.save_npy(args.cls_labels, labels)
+    rerun.record_folder(args.list_dir, made_from(args))
     counts = np.sum([labels[i] for i in train], axis=0).astype(int)
     log.info("lists in %s: train %d, val %d, infer %d ids; train images per class: %s", args.list_dir,
              len(train), len(val), len(infer), dict(zip(class_names, counts.tolist())))

@@ -6,13 +6,15 @@
    synthetic set's simulated reviewer decide (`simulated`), or keep everything (`none`).
 4. Write `--ood_list` (the hard-OoD set D_ood) and the positive rate r and cost n/(1-r).
 
-Outputs in the folder of `--ood_list` (WOoD_dataset/<run>/): candidates.tsv, review.html,
-review_decisions.txt, ood_list.txt, mining_report.json.
+Outputs in WOoD_dataset/<run>/: candidates.tsv, candidate_scores.npy, review.html,
+review_decisions*.txt, mining_report.json, and `--ood_list` (default ood_list.txt there). Kept
+when made from the same F_in, candidates, reviewer decisions and flags. An `--ood_list` that
+step 2 did not write (e.g. the official list) is never replaced: use it with --mine_ood_pass false.
 """
 import logging
 import os
 
-from misc import io_utils
+from misc import io_utils, layout, rerun
 from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
 from misc.review_page import build_review_page, read_decisions, write_decisions
 from misc.scoring import score_images
@@ -20,6 +22,7 @@ from misc.tables import format_table
 from misc.torchutils import resolve_device
 from net.factory import load_cam_net
 from voc12.simulated_reviewer import simulated_positives
+from voc12.synthetic import SIDECAR_NAME
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +31,24 @@ class ReviewPending(RuntimeError):
     """The manual review has not been exported yet; the message says what to do."""
 
 
-def candidate_list_path(args):
-    return args.ood_candidate_list or os.path.join(args.ood_root, "candidates.txt")
+MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_max", "ood_score_size")
+
+
+def made_from(args):
+    inputs = {"f_in": args.cam_weights_name, "candidates": layout.candidate_list(args),
+              "pool": os.path.join(args.ood_root, "synthetic_config.json")}
+    if args.ood_review == "manual":
+        inputs["decisions"] = layout.review_decisions(args)
+    if args.ood_review == "simulated":
+        inputs["sidecar"] = os.path.join(args.ood_root, SIDECAR_NAME)
+    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in MINING_FLAGS}}
+
+
+def refuse_foreign_list(path):
+    """An --ood_list that step 2 did not write is the user's: never replaced."""
+    if os.path.isfile(path) and not os.path.isfile(rerun.sidecar(path)):
+        raise FileExistsError(f"--ood_list {path} exists and was not written by step 2 (no {rerun.sidecar(path)}); "
+                              f"to train on it, pass --mine_ood_pass false; to mine, give another --ood_list")
 
 
 def decisions_for(args, candidates, out_dir):
@@ -44,7 +63,7 @@ def decisions_for(args, candidates, out_dir):
                         [(c.image_id, c.class_name, decisions[c.image_id]) for c in candidates],
                         "simulated reviewer (reads the synthetic ground-truth sidecar)")
         return decisions
-    path = args.ood_review_decisions or os.path.join(out_dir, "review_decisions.txt")
+    path = layout.review_decisions(args)
     if not os.path.isfile(path):
         raise ReviewPending(
             f"manual review needed: open {os.path.join(out_dir, 'review.html')} in a browser, mark the images that "
@@ -59,10 +78,14 @@ def decisions_for(args, candidates, out_dir):
 
 
 def run(args):
+    record = made_from(args)
+    refuse_foreign_list(args.ood_list)
+    if rerun.skip_file(args.ood_list, record, args.overwrite, "hard-OoD list"):
+        return rerun.SKIPPED
     device = resolve_device(args.device)
-    out_dir = os.path.dirname(args.ood_list) or "."
+    out_dir = layout.mining_dir(args)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
-    candidate_ids = io_utils.read_lines(candidate_list_path(args), "candidate OoD list")
+    candidate_ids = io_utils.read_lines(layout.candidate_list(args), "candidate OoD list")
     net, _ = load_cam_net(args.cam_weights_name, device)
     image_dir = os.path.join(args.ood_root, "JPEGImages")
     scores, scored_ids, unreadable = score_images(net, candidate_ids, image_dir, device,
@@ -74,7 +97,7 @@ def run(args):
     io_utils.save_lines(os.path.join(out_dir, "candidates.tsv"), ["id\tclass\tscore\trank"] + [
         f"{c.image_id}\t{c.class_name}\t{c.score:.4f}\t{c.rank}" for c in candidates])
     io_utils.save_text(os.path.join(out_dir, "review.html"), build_review_page(
-        args.run_name, candidates, image_dir, args.ood_review_decisions or os.path.join(out_dir, "review_decisions.txt")))
+        args.run_name, candidates, image_dir, layout.review_decisions(args)))
 
     decisions = decisions_for(args, candidates, out_dir)
     positives = {i for i, d in decisions.items() if d == "positive"}
@@ -93,6 +116,7 @@ def run(args):
                           "in_ood_list": sum(c.class_name == n for c in chosen)} for n in class_names},
     }
     io_utils.save_json(os.path.join(out_dir, "mining_report.json"), report)
+    rerun.record(args.ood_list, record)  # last: a kill before it remakes the whole step
     rows = [[n, v["kept"], v["positive"], v["in_ood_list"]] for n, v in report["per_class"].items()]
     log.info("hard-OoD mining (%d candidates, %d unreadable, %d below %.2f for every class):\n%s",
              len(candidate_ids), len(unreadable), counts["removed_easy"], args.ood_score_thres,

@@ -3,14 +3,15 @@
 z is F_in's pooled penultimate feature at the image's own size (no augmentation). P_in holds
 one centre per class from D_in (--train_list, --in_num subset); P_ood holds K-means centres of
 D_ood (--ood_list, --ood_num subset, --cluster_K 50) or, with --ood_cluster predicted, one per class F_in predicts.
-Computed once from F_in, as the paper does. Writes --cluster_file (sess/<run>/clusters.npy).
+Computed once from F_in, as the paper does. Writes --cluster_file (sess/<run>/clusters_*.npy),
+kept when made from the same F_in, lists and settings.
 """
 import logging
 import os
 
 import numpy as np
 
-from misc import io_utils, subsets
+from misc import io_utils, rerun, subsets
 from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
@@ -20,23 +21,21 @@ from voc12.voc_lists import load_cls_labels
 log = logging.getLogger(__name__)
 
 
-def is_current(path, ood_ids, args):
-    """An existing cluster file is reused only if it was made from the same D_ood and settings."""
-    if not os.path.isfile(path):
-        return False
-    saved = np.load(path, allow_pickle=True).item()
-    same = (list(saved["ood_ids"]) == list(ood_ids) and saved["ood_cluster"] == args.ood_cluster
-            and saved.get("cluster_K") == args.cluster_K and saved.get("f_in") == os.path.abspath(args.cam_weights_name))
-    if not same:
-        log.info("%s was made from another D_ood, F_in or setting: recomputing", path)
-    return same
+CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "ood_score_batch_size")
+
+
+def made_from(args):
+    """F_in, D_in and D_ood (their lists and subsets) and the clustering settings."""
+    inputs = {"f_in": args.cam_weights_name, "data": args.list_dir, "train_list": args.train_list,
+              "cls_labels": args.cls_labels, "ood_list": args.ood_list}
+    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in CLUSTER_FLAGS}}
 
 
 def run(args):
+    record = made_from(args)
+    if rerun.skip_file(args.cluster_file, record, args.overwrite, "clusters"):
+        return rerun.SKIPPED
     ood_ids = subsets.ood_ids(args)
-    if not args.overwrite and is_current(args.cluster_file, ood_ids, args):
-        log.info("clusters exist, skipping: %s", args.cluster_file)
-        return
     device = resolve_device(args.device)
     net, _ = load_cam_net(args.cam_weights_name, device)
     train_ids = subsets.train_ids(args)
@@ -59,8 +58,8 @@ def run(args):
     io_utils.save_npy(args.cluster_file, {
         "class_centres": p_in, "ood_centres": p_ood, "ood_ids": ood_ids, "ood_assignment": assignment,
         "ood_cluster": args.ood_cluster, "cluster_K": args.cluster_K, "predicted_class_of_group": groups,
-        "f_in": os.path.abspath(args.cam_weights_name),
         "feature_norm_in": float(norms_in.mean()), "feature_norm_ood": float(norms_ood.mean())})
+    rerun.record(args.cluster_file, record)
     sizes = np.bincount(assignment, minlength=len(p_ood))
     log.info("clusters -> %s: P_in %s, P_ood %s (%s; sizes min %d / median %d / max %d); mean |z| D_in %.2f, D_ood %.2f",
              args.cluster_file, p_in.shape, p_ood.shape, args.ood_cluster, sizes.min(), np.median(sizes), sizes.max(),

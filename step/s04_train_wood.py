@@ -6,23 +6,21 @@ Each step draws an in-distribution batch and a hard-OoD batch:
 on or off, so every column of Table 5 is one command; with the last three off it is the
 fine-tune control (F_in trained on for the same steps, no OoD data). Centres come from step 3
 and stay fixed. The feature norm and both distance terms are logged per epoch, and training
-stops with a clear message on a non-finite loss. Checkpoint: sess/<run>/cam_<wood_name>.pth.
+stops with a clear message on a non-finite loss. Checkpoint: sess/<run>/cam_<wood_name>.pth,
+kept when made from the same F_in, clusters, lists and flags; loop and resume: misc/engine.py.
 """
-import json
 import logging
 import os
-import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
-from misc import io_utils
-from misc.cam_training import build_optimizer, save_cam_checkpoint, set_poly_lr
+from misc import io_utils, layout, rerun
+from misc.cam_training import CLASSIFIER_FLAGS, build_optimizer
+from misc.engine import epoch_seed, fit
 from misc.release_ood_climb import class_mask, climb_top_logit
-from misc.run_models import checkpoint_of, model_dir
 from misc.subsets import ood_ids, train_ids
-from misc.torchutils import check_finite, make_loader, resolve_device, seed_everything
+from misc.torchutils import make_loader, resolve_device, seed_everything
 from misc.wood_loss import classification_loss, distance_loss
 from net.factory import load_cam_net
 from voc12.datasets import ClassificationDataset
@@ -78,53 +76,54 @@ def train_step(net, batch_in, batch_ood, centres, args, device):
     return loss, parts
 
 
+WOOD_FLAGS = CLASSIFIER_FLAGS + (
+    "wood_num_epoches", "wood_learning_rate", "ood_batch_size", "in_num", "ood_num", "subset_seed", "wood_cls_in",
+    "wood_cls_ood", "wood_pull", "wood_push", "distance_lambda", "ood_dist_topk", "distance_form", "ood_coeff",
+    "ood_adv_climb", "ood_adv_eps", "ood_class_mask")
+
+
+def made_from(args):
+    inputs = {"f_in": args.cam_weights_name, "data": args.list_dir, "train_list": args.train_list,
+              "cls_labels": args.cls_labels, "ood_list": args.ood_list}
+    if args.wood_pull or args.wood_push:
+        inputs["clusters"] = args.cluster_file
+    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in WOOD_FLAGS}}
+
+
 def run(args):
-    path = checkpoint_of(args, args.wood_name)
-    if os.path.isfile(path) and not args.overwrite:
-        log.info("W-OoD checkpoint exists, skipping: %s", path)
-        return
+    path = layout.checkpoint_of(args, args.wood_name)
+    record = made_from(args)
+    if rerun.skip_file(path, record, args.overwrite, f"W-OoD classifier '{args.wood_name}'"):
+        return rerun.SKIPPED
     seed_everything(args.seed)
     device = resolve_device(args.device)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     net, f_in = load_cam_net(args.cam_weights_name, device)  # initialised from F_in
-    net.train()
     uses_ood = args.wood_cls_ood or args.wood_push
     in_loader, ood_loader = build_loaders(args, len(class_names))
-    ood_stream = endless(ood_loader) if uses_ood else None
     centres, f_in_norm = load_centres(args, device) if (args.wood_pull or args.wood_push) else (None, None)
     optimizer = build_optimizer(net, args.wood_learning_rate, args.cam_weight_decay, args.cam_momentum)
-    epochs = args.wood_num_epoches
-    max_step, step, history = epochs * len(in_loader), 0, []
-    log_path = os.path.join(model_dir(args, args.wood_name), "train_log.jsonl")
-    os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    open(log_path, "w").close()
     log.info("W-OoD '%s': terms cls_in=%s cls_ood=%s pull=%s push=%s, lambda=%g, tau=%g, form=%s, %d steps",
              args.wood_name, args.wood_cls_in, args.wood_cls_ood, args.wood_pull, args.wood_push,
-             args.distance_lambda, args.ood_dist_topk, args.distance_form, max_step)
-    for epoch in range(epochs):
-        start, sums, count = time.time(), {}, 0
-        bar = tqdm(in_loader, desc=f"train {args.wood_name} {epoch + 1}/{epochs}", leave=False)
-        for batch_in in bar:
-            set_poly_lr(optimizer, step, max_step)
-            loss, parts = train_step(net, batch_in, next(ood_stream) if ood_stream else None, centres, args, device)
-            check_finite(loss, step)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step, count = step + 1, count + 1
-            parts["loss"] = loss.item()
-            for key, value in parts.items():
-                sums[key] = sums.get(key, 0.0) + value
-            bar.set_postfix(loss=f"{loss.item():.4f}", norm=f"{parts['feature_norm']:.1f}")
-        record = {"epoch": epoch + 1, **{k: v / max(1, count) for k, v in sums.items()},
-                  "seconds": time.time() - start}
-        history.append(record)
-        with open(log_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("%s epoch %d: %s", args.wood_name, epoch + 1, {k: round(v, 4) for k, v in record.items()})
-        if f_in_norm and record["feature_norm"] > 2 * f_in_norm:
+             args.distance_lambda, args.ood_dist_topk, args.distance_form, args.wood_num_epoches * len(in_loader))
+    ood_stream = {}
+
+    def restart_ood_stream(epoch):
+        """The OoD batches of an epoch depend on (seed, epoch) only, so a resumed run draws the same."""
+        ood_loader.generator.manual_seed(epoch_seed(args.seed, epoch, stream=1))
+        ood_stream["it"] = endless(ood_loader) if uses_ood else None
+
+    def loss_of(batch_in):
+        batch_ood = next(ood_stream["it"]) if ood_stream["it"] else None
+        return train_step(net, batch_in, batch_ood, centres, args, device)
+
+    def warn_on_norm(epoch, record_):
+        if f_in_norm and record_["feature_norm"] > 2 * f_in_norm:
             log.warning("feature norm %.1f is over twice F_in's %.1f: L_d is pushing features away without bound "
                         "(Eq. 2 as written); consider --distance_form release or a smaller --distance_lambda",
-                        record["feature_norm"], f_in_norm)
-    save_cam_checkpoint(path, net, optimizer, epochs, step, f_in["model_args"], args, history)
-    log.info("W-OoD classifier saved: %s", path)
+                        record_["feature_norm"], f_in_norm)
+
+    fit(net, optimizer, in_loader, loss_of, path=path, epochs=args.wood_num_epoches, seed=args.seed,
+        made_from=record, model_args=f_in["model_args"], config=vars(args),
+        log_path=layout.train_log(args, args.wood_name), device=device, amp=args.amp,
+        desc=f"train {args.wood_name}", on_epoch_start=restart_ood_stream, on_epoch_end=warn_on_norm)

@@ -8,7 +8,7 @@ over scales and divided by each map's max. One file per image,
 <cam_dir>/<id>.npy = {"keys": (K,) 0-based classes, "cam": (K, H/4, W/4), "high_res": (K, H, W)}.
 AdvCAM rows are written to result/<run>/<model>_advcam/. Finished images are skipped unless
 --overwrite true, so a killed run resumes; a folder made from another classifier or other
-settings is remade (misc/provenance.py).
+settings is remade (misc/rerun.py).
 """
 import logging
 import math
@@ -19,10 +19,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, layout, rerun
 from misc.advcam import advcam_maps, release_small_scale_steps
-from misc.provenance import file_sha1, must_remake
-from misc.run_models import cam_dir, checkpoint_of, model_dir, seed_method_of, selected_models
+from misc.run_models import seed_method_of, selected_models
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from net.factory import load_cam_net
@@ -80,7 +79,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
     made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
     os.makedirs(out_dir, exist_ok=True)
     made_from = {"scales": list(scales), **(made_from or {})}
-    overwrite = must_remake(out_dir, made_from, overwrite, ".npy")
+    overwrite = rerun.must_remake(out_dir, made_from, overwrite, ".npy")
     todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".npy"))]
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
@@ -101,25 +100,27 @@ def run(args):
     ids = infer_ids(args)
     labels = load_cls_labels(args.cls_labels, ids)
     models = selected_models(args)
+    total = 0
     for model in models:
-        checkpoint = checkpoint_of(args, model)
+        checkpoint = layout.checkpoint_of(args, model)
         net, _ = load_cam_net(checkpoint, device)
         net.requires_grad_(False)  # AdvCAM needs gradients for the image only
         method = seed_method_of(model)
-        made_from = {"method": method, "checkpoint_sha1": file_sha1(checkpoint)}
+        made_from = {"method": method, "checkpoint": rerun.fingerprint(checkpoint)}
         if method == "advcam":
             maps_of = advcam_pair_maps(net, args)
             made_from.update({k: getattr(args, k) for k in ADVCAM_FLAGS})
         else:
             maps_of = cam_pair_maps(net)
-        out_dir = cam_dir(args, model, models)
+        out_dir = layout.cam_dir(args, model, models)
         start = time.time()
         written = make_cams(net, ids, os.path.join(args.voc12_root, "JPEGImages"), labels, args.cam_scales,
                             out_dir, device, args.overwrite, maps_of, made_from)
-        seconds = time.time() - start
+        seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,
                  seconds / max(written, 1))
         if written:
-            io_utils.save_json(os.path.join(model_dir(args, model), "seed_timing.json"),
+            io_utils.save_json(layout.seed_timing(args, model),
                                {"method": method, "images": written, "seconds": round(seconds, 1),
                                 "seconds_per_image": round(seconds / written, 4), "device": str(device)})
+    return None if total else rerun.SKIPPED

@@ -2,21 +2,26 @@
 
 At the fixed background threshold --cam_eval_thres (IRN: 0.15) and over a sweep; the sweep's
 best threshold is chosen with ground truth and is reported apart, labelled as such. Writes
-result/<run>/<model>/seed_eval.json and prints per-class and summary tables.
+result/<run>/<model>/seed_eval.json (kept when made from the same seeds, data and flags) and
+result/<run>/seed_table.txt, and prints per-class and summary tables.
 """
+import hashlib
+import json
 import logging
 import os
 
 import numpy as np
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, layout, rerun
 from misc.crf import crf_seed
+from misc.images import load_rgb
+from misc.layout import cam_dir
 from misc.metrics import StreamingConfusion, cam_to_seed
-from misc.run_models import cam_dir, model_dir, selected_models
+from misc.run_models import selected_models
 from misc.subsets import infer_ids
-from misc.tables import format_table, pct
-from voc12.datasets import load_gt_mask, load_rgb
+from misc.tables import format_table, pct, per_class_table, summary
+from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
 
@@ -48,44 +53,57 @@ def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
     return confusion.scores()
 
 
-def summary(scores):
-    return {k: scores[k] for k in ("miou", "precision", "recall", "f1")}
+EVAL_FLAGS = ("cam_eval_thres", "cam_eval_sweep", "eval_crf")
 
 
-def per_class_table(names, scores):
-    pc = scores["per_class"]
-    rows = [[n, pct(pc["iou"][i]), pct(pc["precision"][i]), pct(pc["recall"][i])] for i, n in enumerate(names)]
-    rows.append(["mean", pct(scores["miou"]), pct(scores["precision"]), pct(scores["recall"])])
-    return format_table(["class", "IoU", "Prec.", "Recall"], rows)
+def made_from(args, model, models, ids):
+    """What a row's evaluation is made from: its seeds, the data (ground truth), the ids, the flags."""
+    return {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
+            "ids_sha1": hashlib.sha1("\n".join(ids).encode()).hexdigest(), **{k: getattr(args, k) for k in EVAL_FLAGS}}
+
+
+def evaluate_row(args, model, models, ids, names, thresholds):
+    """seed_eval.json of one row (fixed threshold, sweep, GT-chosen best, + CRF)."""
+    by_thres = evaluate_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), thresholds)
+    fixed = by_thres[round(args.cam_eval_thres, 4)]
+    best_t = max(thresholds, key=lambda t: by_thres[t]["miou"])
+    result = {
+        "model": model, "num_images": len(ids), "class_names": names,
+        "fixed": {"threshold": args.cam_eval_thres, **fixed},
+        "sweep": [{"threshold": t, **summary(by_thres[t])} for t in thresholds],
+        "best_by_gt": {"threshold": best_t, "note": "threshold chosen with ground truth", **summary(by_thres[best_t])},
+    }
+    if args.eval_crf:
+        crf = evaluate_crf_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), args.cam_eval_thres)
+        result["crf"] = {"threshold": args.cam_eval_thres, **crf}
+    log.info("%s seeds at threshold %.2f (%d images):\n%s", model, args.cam_eval_thres, len(ids),
+             per_class_table(names, fixed))
+    return result
+
+
+def table_rows(model, result):
+    labelled = [("fixed", result["fixed"])]
+    if "crf" in result:
+        labelled.append(("fixed + CRF", result["crf"]))
+    labelled.append(("best (GT-chosen)", result["best_by_gt"]))
+    return [[model, label, f"{s['threshold']:.2f}", pct(s["miou"]), pct(s["precision"]), pct(s["recall"]),
+             pct(s["f1"])] for label, s in labelled]
 
 
 def run(args):
     ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     thresholds = sorted(set(sweep_thresholds(*args.cam_eval_sweep)) | {round(args.cam_eval_thres, 4)})
-    models, rows = selected_models(args), []
+    models, rows, evaluated = selected_models(args), [], 0
     for model in models:
-        by_thres = evaluate_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), thresholds)
-        fixed = by_thres[round(args.cam_eval_thres, 4)]
-        best_t = max(thresholds, key=lambda t: by_thres[t]["miou"])
-        result = {
-            "model": model, "num_images": len(ids), "class_names": names,
-            "fixed": {"threshold": args.cam_eval_thres, **fixed},
-            "sweep": [{"threshold": t, **summary(by_thres[t])} for t in thresholds],
-            "best_by_gt": {"threshold": best_t, "note": "threshold chosen with ground truth", **summary(by_thres[best_t])},
-        }
-        if args.eval_crf:
-            crf = evaluate_crf_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), args.cam_eval_thres)
-            result["crf"] = {"threshold": args.cam_eval_thres, **crf}
-        io_utils.save_json(os.path.join(model_dir(args, model), "seed_eval.json"), result)
-        log.info("%s seeds at threshold %.2f (%d images):\n%s", model, args.cam_eval_thres, len(ids),
-                 per_class_table(names, fixed))
-        labelled = [("fixed", fixed, args.cam_eval_thres)]
-        if "crf" in result:
-            labelled.append(("fixed + CRF", result["crf"], args.cam_eval_thres))
-        labelled.append(("best (GT-chosen)", by_thres[best_t], best_t))
-        for label, s, t in labelled:
-            rows.append([model, label, f"{t:.2f}", pct(s["miou"]), pct(s["precision"]), pct(s["recall"]), pct(s["f1"])])
+        path, record = layout.seed_eval(args, model), made_from(args, model, models, ids)
+        if not rerun.skip_file(path, record, args.overwrite, f"{model} seed evaluation"):
+            io_utils.save_json(path, evaluate_row(args, model, models, ids, names, thresholds))
+            rerun.record(path, record)
+            evaluated += 1
+        with open(path) as f:
+            rows += table_rows(model, json.load(f))
     table = format_table(["model", "threshold", "t", "mIoU", "Prec.", "Recall", "F1"], rows)
-    io_utils.save_text(os.path.join(args.result_dir, "seed_table.txt"), table + "\n")
+    io_utils.save_text(layout.result_file(args, "seed_table.txt"), table + "\n")
     log.info("seed quality (Table 1 columns, %%):\n%s", table)
+    return None if evaluated else rerun.SKIPPED

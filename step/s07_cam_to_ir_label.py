@@ -5,7 +5,7 @@ background: the seed at --conf_bg_thres (0.15 as the W-OoD release; IRN used 0.0
 the CRF and labelled background where both say background; everything else is 255 (unsure).
 Writes result/<run>/<model>/ir_label/<id>.png; images run in parallel processes on the CPU
 (--crf_workers); finished images are skipped unless --overwrite true, and the folder is remade
-when its CAM folder or thresholds changed (misc/provenance.py).
+when its CAM folder or thresholds changed (misc/rerun.py).
 """
 import logging
 import os
@@ -14,13 +14,12 @@ from multiprocessing import get_context
 import numpy as np
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, rerun
 from misc.crf import crf_seed
-from misc.provenance import folder_fingerprint, must_remake
-from misc.run_models import cam_dir, ir_label_dir, selected_models
+from misc.images import IGNORE_LABEL, load_rgb, voc_palette
+from misc.layout import cam_dir, ir_label_dir
+from misc.run_models import selected_models
 from misc.subsets import infer_ids
-from voc12.classes import IGNORE_LABEL, voc_palette
-from voc12.datasets import load_rgb
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +47,17 @@ def run(args):
     ids = infer_ids(args)
     models = selected_models(args)
     image_dir = os.path.join(args.voc12_root, "JPEGImages")
+    total = 0
     for model in models:
         out_dir = ir_label_dir(args, model, models)
-        made_from = {"cam": folder_fingerprint(cam_dir(args, model, models)), "conf_fg_thres": args.conf_fg_thres,
+        made_from = {"cam": rerun.fingerprint(cam_dir(args, model, models)), "conf_fg_thres": args.conf_fg_thres,
                      "conf_bg_thres": args.conf_bg_thres}
-        overwrite = must_remake(out_dir, made_from, args.overwrite, ".png")
+        overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
         jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres)
                 for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         log.info("%s: %d of %d IR labels to make in %s", model, len(jobs), len(ids), out_dir)
+        total += len(jobs)
         workers = max(1, min(args.crf_workers, len(jobs)))
         if workers == 1:
             for job in tqdm(jobs, desc=f"ir_label {model}", leave=False):
@@ -66,3 +67,4 @@ def run(args):
                 for _ in tqdm(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
                               desc=f"ir_label {model}", leave=False):
                     pass
+    return None if total else rerun.SKIPPED

@@ -6,7 +6,7 @@ stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and m
 --rw_radius; upsampled x4, divided by the maximum, background where every class is below
 --sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
 square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip,
-unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/provenance.py).
+unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/rerun.py).
 """
 import logging
 import os
@@ -16,27 +16,17 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, rerun
+from misc.images import voc_palette
+from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
 from misc.path_index import random_walk
-from misc.provenance import file_sha1, folder_fingerprint, must_remake
-from misc.run_models import cam_dir, selected_models, sem_seg_dir
+from misc.run_models import selected_models
 from misc.subsets import infer_ids
-from misc.torchutils import load_checkpoint, resolve_device
-from net import build_backbone
-from net.irn_net import BoundaryNet
-from step.s08_train_irn import irn_checkpoint
-from voc12.classes import voc_palette
+from misc.torchutils import resolve_device
+from net.irn_net import load_boundary_net
 from voc12.datasets import MultiScaleDataset
 
 log = logging.getLogger(__name__)
-
-
-def load_boundary_net(path, device):
-    checkpoint = load_checkpoint(path, device)
-    args = checkpoint["model_args"]
-    net = BoundaryNet(build_backbone(args["backbone"], args["small_widths"]))
-    net.load_state_dict(checkpoint["model"], strict=True)
-    return net.to(device).eval()
 
 
 @torch.no_grad()
@@ -60,17 +50,18 @@ def run(args):
     device = resolve_device(args.device)
     ids = infer_ids(args)
     models = selected_models(args)
-    palette = voc_palette()
+    palette, total = voc_palette(), 0
     for model in models:
         out_dir = sem_seg_dir(args, model, models)
-        made_from = {"cam": folder_fingerprint(cam_dir(args, model, models)),
-                     "irn_sha1": file_sha1(irn_checkpoint(args, model)),
+        made_from = {"cam": rerun.fingerprint(cam_dir(args, model, models)),
+                     "irn": rerun.fingerprint(irn_checkpoint(args, model)),
                      **{k: getattr(args, k) for k in RW_FLAGS}}
-        overwrite = must_remake(out_dir, made_from, args.overwrite, ".png")
+        overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
         todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
         if not todo:
             continue
+        total += len(todo)
         net = load_boundary_net(irn_checkpoint(args, model), device)
         images = MultiScaleDataset(todo, os.path.join(args.voc12_root, "JPEGImages"),
                                    {i: np.zeros(1, np.float32) for i in todo}, scales=(1.0,))
@@ -80,3 +71,4 @@ def run(args):
             boundary = net.boundary(pack["img"][0].to(device))
             mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)
             io_utils.save_label_png(os.path.join(out_dir, pack["name"] + ".png"), mask, palette)
+    return None if total else rerun.SKIPPED

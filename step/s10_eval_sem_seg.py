@@ -3,18 +3,19 @@
 Writes result/<run>/<model>/mask_eval.json and result/<run>/table2.txt (mIoU of the seed at
 --cam_eval_thres, of the seed refined by the CRF (step 6, --eval_crf) and of the mask).
 """
+import hashlib
 import json
 import logging
 import os
 
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, layout, rerun
+from misc.layout import sem_seg_dir
 from misc.metrics import StreamingConfusion
-from misc.run_models import model_dir, selected_models, sem_seg_dir
+from misc.run_models import selected_models
 from misc.subsets import infer_ids
-from misc.tables import format_table, pct
-from step.s06_eval_cam import per_class_table, summary
+from misc.tables import format_table, pct, per_class_table, summary
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -28,21 +29,31 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
     return confusion.scores()
 
 
+def made_from(args, model, models, ids):
+    return {**rerun.fingerprints({"sem_seg": sem_seg_dir(args, model, models), "data": args.list_dir}),
+            "ids_sha1": hashlib.sha1("\n".join(ids).encode()).hexdigest()}
+
+
 def run(args):
     ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
-    rows, models = [], selected_models(args)
+    rows, models, evaluated = [], selected_models(args), 0
     for model in models:
-        mask_dir = sem_seg_dir(args, model, models)
-        scores = evaluate_masks(ids, mask_dir, args.voc12_root, len(names))
-        io_utils.save_json(os.path.join(model_dir(args, model), "mask_eval.json"),
-                           {"model": model, "num_images": len(ids), "class_names": names, **scores})
-        log.info("%s pseudo-masks (%d images):\n%s", model, len(ids), per_class_table(names, scores))
-        seeds_path = os.path.join(model_dir(args, model), "seed_eval.json")
+        path, record = layout.mask_eval(args, model), made_from(args, model, models, ids)
+        if not rerun.skip_file(path, record, args.overwrite, f"{model} mask evaluation"):
+            scores = evaluate_masks(ids, sem_seg_dir(args, model, models), args.voc12_root, len(names))
+            io_utils.save_json(path, {"model": model, "num_images": len(ids), "class_names": names, **scores})
+            rerun.record(path, record)
+            log.info("%s pseudo-masks (%d images):\n%s", model, len(ids), per_class_table(names, scores))
+            evaluated += 1
+        with open(path) as f:
+            scores = json.load(f)
+        seeds_path = layout.seed_eval(args, model)
         seeds = json.load(open(seeds_path)) if os.path.isfile(seeds_path) else {}
         crf = seeds.get("crf") or {}
         rows.append([model, pct(seeds.get("fixed", {}).get("miou")), pct(crf.get("miou")), pct(scores["miou"]),
                      pct(summary(scores)["precision"]), pct(summary(scores)["recall"])])
     table = format_table(["model", "Seed", "+CRF", "Mask", "Mask prec.", "Mask recall"], rows)
-    io_utils.save_text(os.path.join(args.result_dir, "table2.txt"), table + "\n")
+    io_utils.save_text(layout.result_file(args, "table2.txt"), table + "\n")
     log.info("pseudo-mask quality (Table 2 columns, mIoU %%):\n%s", table)
+    return None if evaluated else rerun.SKIPPED

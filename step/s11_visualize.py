@@ -17,16 +17,17 @@ import os
 
 import numpy as np
 
-from misc import io_utils, plots
+from misc import io_utils, layout, plots, rerun
+from misc.images import load_rgb
+from misc.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
 from misc.metrics import cam_to_seed
-from misc.run_models import (cam_dir, checkpoint_of, classifier_of, ir_label_dir, model_dir, selected_models,
-                             sem_seg_dir)
+from misc.run_models import classifier_of, selected_models
 from misc.scoring import forward_images
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
 from net.factory import load_cam_net
-from voc12.datasets import load_gt_mask, load_rgb
+from voc12.datasets import load_gt_mask
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,28 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     return groups
 
 
+VIS_FLAGS = ("vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thres", "seed", "infer_num",
+             "subset_seed", "ood_score_batch_size")
+
+
+def made_from(args, models):
+    """Every file the pictures are drawn from, and the flags that choose and draw them."""
+    inputs = {"data": args.list_dir, "clusters": args.cluster_file, "ood_list": args.ood_list}
+    for model in models:
+        inputs.update({f"{model}/cam": cam_dir(args, model, models), f"{model}/ir_label": ir_label_dir(args, model, models),
+                       f"{model}/sem_seg": sem_seg_dir(args, model, models),
+                       f"{model}/seed_eval": layout.seed_eval(args, model),
+                       f"{model}/classifier": checkpoint_of(args, model)})
+    return {**rerun.fingerprints(inputs), "models": models, **{k: getattr(args, k) for k in VIS_FLAGS}}
+
+
 def run(args):
     models = selected_models(args)
-    vis_dir = os.path.join(args.result_dir, "vis")
+    vis_dir = layout.vis_dir(args)
+    record = made_from(args, models)
+    if not args.overwrite and rerun.folder_is_complete(vis_dir, record, ["compare.png"]):
+        log.info("pictures are current, skipping: %s", vis_dir)
+        return rerun.SKIPPED
     ids = choose_ids(args, infer_ids(args))
     pictures = []
     for image_id in ids:
@@ -110,7 +130,7 @@ def run(args):
     io_utils.save_image(os.path.join(vis_dir, "compare.png"), vstack(pictures, gap=12))
     written = [f"{len(ids)} per-image pictures", "compare.png"]
     evals = {m: json.load(open(p)) for m in models
-             if os.path.isfile(p := os.path.join(model_dir(args, m), "seed_eval.json"))}
+             if os.path.isfile(p := layout.seed_eval(args, m))}
     if evals:
         plots.threshold_sweep({m: e["sweep"] for m, e in evals.items()}, os.path.join(vis_dir, "threshold_sweep.png"))
         written.append("threshold_sweep.png")
@@ -129,4 +149,5 @@ def run(args):
         groups = tsne_groups(args, classifiers, class_names, resolve_device(args.device))
         plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
         written.append("feature_tsne.png")
+    rerun.record_folder(vis_dir, record)
     log.info("pictures in %s: %s", vis_dir, ", ".join(written))

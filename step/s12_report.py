@@ -7,8 +7,8 @@ import json
 import logging
 import os
 
-from misc import io_utils
-from misc.run_models import classifier_of, model_dir, selected_models
+from misc import io_utils, layout
+from misc.run_models import classifier_of, selected_models
 
 log = logging.getLogger(__name__)
 KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
@@ -33,14 +33,14 @@ def _last_jsonl(path):
 
 def build_report(args):
     lines = [f"# W-OoD run report: {args.run_name}", ""]
-    config = _json(os.path.join(args.result_dir, "config.json")) or {}
+    config = _json(layout.result_file(args, "config.json")) or {}
     lines += ["## Configuration (key flags; all in config.json)", "", "| flag | value |", "|---|---|"]
     lines += [f"| `{k}` | {config.get(k)} |" for k in KEY_FLAGS if k in config] + [""]
-    timings = _json(os.path.join(args.result_dir, "timings.json")) or {}
+    timings = _json(layout.result_file(args, "timings.json")) or {}
     lines += ["## Wall time per step", "", "| step | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in timings.items()] + [""]
     models = selected_models(args)
-    seed_costs = {m: t for m in models if (t := _json(os.path.join(model_dir(args, m), "seed_timing.json")))}
+    seed_costs = {m: t for m in models if (t := _json(layout.seed_timing(args, m)))}
     if seed_costs:
         lines += ["## Seed cost (step 5, last images made)", "", "| row | method | images | s per image | device |",
                   "|---|---|---|---|---|"]
@@ -48,10 +48,10 @@ def build_report(args):
                   for m, t in seed_costs.items()] + [""]
     lines += ["## Classifier training (last epoch)", ""]
     for model in dict.fromkeys(classifier_of(m) for m in models):
-        record = _last_jsonl(os.path.join(model_dir(args, model), "train_log.jsonl"))
+        record = _last_jsonl(layout.train_log(args, model))
         if record:
             lines.append(f"- **{model}**: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items()))
-    mining = _json(os.path.join(os.path.dirname(args.ood_list), "mining_report.json"))
+    mining = _json(layout.mining_file(args, "mining_report.json"))
     if mining:
         lines += ["", "## Hard-OoD mining (step 2)", "",
                   f"{mining['num_candidates']} candidates, {len(mining['unreadable'])} unreadable, "
@@ -60,13 +60,13 @@ def build_report(args):
                   f"reviewer cost n/(1-r) = {_fmt(mining['reviewer_cost_n_over_1_minus_r'], 1)}.", "",
                   "| class | p >= threshold | positive | in D_ood |", "|---|---|---|---|"]
         lines += [f"| {c} | {v['kept']} | {v['positive']} | {v['in_ood_list']} |" for c, v in mining["per_class"].items()]
-    table = os.path.join(args.result_dir, "seed_table.txt")
+    table = layout.result_file(args, "seed_table.txt")
     if os.path.isfile(table):
         lines += ["", "## Seed quality (Table 1 columns, %)", "", "```", open(table).read().rstrip(), "```"]
-    table2 = os.path.join(args.result_dir, "table2.txt")
+    table2 = layout.result_file(args, "table2.txt")
     if os.path.isfile(table2):
         lines += ["", "## Pseudo-masks (Table 2 columns, mIoU %)", "", "```", open(table2).read().rstrip(), "```"]
-    vis_dir = os.path.join(args.result_dir, "vis")
+    vis_dir = layout.vis_dir(args)
     if os.path.isdir(vis_dir):
         pictures = sorted(f for f in os.listdir(vis_dir) if f.endswith(".png"))
         lines += ["", "## Pictures", ""]
@@ -79,6 +79,7 @@ def build_report(args):
 
 
 def run(args):
-    path = os.path.join(args.result_dir, "report.md")
+    """Always rebuilt (it only reads small files); an unchanged report is not rewritten."""
+    path = layout.result_file(args, "report.md")
     io_utils.save_text(path, build_report(args))
-    log.info("report: %s", path)
+    log.info("report rebuilt from the files on disk (always redone, cheap): %s", path)

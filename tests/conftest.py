@@ -19,6 +19,7 @@ def steps_only(*passes):
     from run_sample import CHAIN
 
     flags = []
-    for flag, _ in CHAIN:
+    for _, name, _ in CHAIN:
+        flag = f"{name}_pass"
         flags += [f"--{flag}", "true" if flag in passes else "false"]
     return flags

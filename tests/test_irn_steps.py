@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from step.s07_cam_to_ir_label import ir_label
-from step.s08_train_irn import affinity_loss
+from net.irn_net import affinity_loss
 
 
 def test_ir_label_rule_on_a_hand_made_cam():

@@ -25,12 +25,13 @@ def test_explicit_flag_beats_preset_and_step_switches_turn_off():
 
 
 def test_chain_modules_are_in_step_order():
-    numbers = [module.split(".")[1][:3] for _, module in CHAIN]
+    numbers = [module.split(".")[1][:3] for _, _, module in CHAIN]
     assert numbers == sorted(numbers)
 
 
 def test_rows_are_classifiers_times_seed_methods(tmp_path):
-    from misc.run_models import checkpoint_of, classifier_of, seed_method_of, selected_models
+    from misc.layout import checkpoint_of
+    from misc.run_models import classifier_of, seed_method_of, selected_models
 
     args = parse_args(["--cam_models", "baseline,wood", "--cam_method", "cam,advcam"])
     rows = selected_models(args)

@@ -56,7 +56,8 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
 
 def test_advcam_rows_on_a_subset(in_tmp_dir):
     """--cam_method cam,advcam adds <model>_advcam rows; --infer_num limits steps 5-10 to a subset."""
-    main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--vis_pass", "false"])
+    main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--irn_batch_size", "3",
+                 "--vis_pass", "false"])
     table = open("result/smoke/seed_table.txt").read()
     for model in ("baseline", "wood", "baseline_advcam", "wood_advcam"):
         assert model in table and model in open("result/smoke/table2.txt").read()

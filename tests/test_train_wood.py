@@ -44,7 +44,7 @@ def test_term_flags_switch_everything_explicitly():
 
 
 def test_non_finite_loss_stops_with_a_message():
-    from misc.torchutils import check_finite
+    from misc.engine import check_finite
 
     with pytest.raises(FloatingPointError, match="step 7"):
         check_finite(torch.tensor(math.nan), 7)

@@ -7,23 +7,13 @@ import os
 
 import numpy as np
 import torch
-from PIL import Image
 from torch.utils.data import Dataset
 
-from misc import imutils
+from misc import imutils, io_utils
+from misc.images import load_rgb  # noqa: F401  (re-exported)
 from misc.io_utils import load_label_png
-from voc12.voc_lists import find_mask_path
-
-
-def load_rgb(image_dir, image_id):
-    path = os.path.join(image_dir, image_id + ".jpg")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"image for id '{image_id}' not found: {path}")
-    try:
-        with Image.open(path) as img:
-            return np.asarray(img.convert("RGB"))
-    except Exception as err:  # PIL raises several types for broken files
-        raise ValueError(f"cannot read image {path}: {err}") from err
+from misc.torchutils import make_loader
+from voc12.voc_lists import find_mask_path, load_cls_labels
 
 
 class ClassificationDataset(Dataset):
@@ -102,3 +92,17 @@ class MultiScaleDataset(Dataset):
 def load_gt_mask(voc_root, image_id):
     """HxW uint8 ground truth from SegmentationClassAug or SegmentationClass."""
     return load_label_png(find_mask_path(voc_root, image_id))
+
+
+def in_distribution_loaders(args, num_classes):
+    """(train loader with IRN augmentation, val loader without) over --train_list / --val_list."""
+    train_ids = io_utils.read_lines(args.train_list, "train list")
+    val_ids = io_utils.read_lines(args.val_list, "val list")
+    labels = load_cls_labels(args.cls_labels, train_ids + val_ids)
+    image_dir = os.path.join(args.voc12_root, "JPEGImages")
+    train_set = ClassificationDataset(train_ids, image_dir, labels, num_classes, tuple(args.cam_resize_long),
+                                      args.cam_crop_size, hor_flip=True)
+    val_set = ClassificationDataset(val_ids, image_dir, labels, num_classes, None, args.cam_crop_size, hor_flip=False)
+    train_loader = make_loader(train_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
+    val_loader = make_loader(val_set, args.cam_batch_size, False, args.seed, args.num_workers)
+    return train_loader, val_loader

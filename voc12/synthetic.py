@@ -163,6 +163,15 @@ def ood_kinds(cfg):
     return [kinds[i] for i in order]
 
 
+def config_from_args(args):
+    """The generator's settings from the --syn_* flags."""
+    return SyntheticConfig(
+        seed=args.syn_seed, image_size=args.syn_image_size, n_train=args.syn_n_train, n_val=args.syn_n_val,
+        n_probe_per_class=args.syn_n_probe_per_class, n_ood_hard=args.syn_n_ood_hard,
+        n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
+        cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate)
+
+
 def _is_complete(folder, cfg):
     path = os.path.join(folder, "synthetic_config.json")
     if not os.path.isfile(path):

@@ -1,0 +1,216 @@
+"""The one training engine: epoch loop, poly schedule, epoch log, checkpoints and resume.
+
+Every training step (0b pretraining stand-in, 1 F_in, 4 W-OoD, 8 IRN, and any later one) calls
+`fit`, giving it the network, its optimizer, the loader and a `loss_of(batch)` that returns
+(loss, {name: float}). The engine owns the rest:
+- IRN's poly schedule lr = base_lr * (1 - step / max_step) ** 0.9 on every parameter group
+  (each group's `base_lr`), set before every optimisation step;
+- per-epoch seeding: every random number of epoch e (sampler order, augmentation, an OoD
+  stream) comes from seeds derived from (seed, e), so a run resumed at epoch e draws exactly
+  what an uninterrupted run draws, and the resumed weights equal the uninterrupted ones bit for
+  bit on CPU;
+- the epoch log: one JSON line per epoch, fresh for a new run, rewritten from the checkpoint's
+  history and appended to on resume;
+- checkpoints, one layout (`checkpoint_dict`): model, optimizer, step, epoch, the seed the
+  epochs derive theirs from, model config, resolved flags, what it was made from, history and
+  the checksum of the weights. After every epoch but the last, `<path>.resume` (atomic); after
+  the last, `<path>` itself, then its made-from record (misc/rerun.py), then the resume file
+  is removed. Downstream steps read only `<path>`, so a half-trained network is never taken as
+  finished;
+- one loader (`load_checkpoint`): map_location cpu, weights_only, and errors that name the file
+  when it is missing, truncated or of another model (`load_weights`, strict keys).
+"""
+import hashlib
+import json
+import logging
+import os
+import signal
+import time
+
+import torch
+from tqdm import tqdm
+
+from misc import io_utils, rerun
+from misc.layout import resume_path
+from misc.torchutils import autocast_context, seed_everything
+
+log = logging.getLogger(__name__)
+LAYOUT = "wood-checkpoint-1"
+KILL_AT_STEP = "WOOD_KILL_AT_STEP"  # fault injection for the resume tests: SIGKILL after this step
+
+
+def poly_lr(base_lr, step, max_step, power=0.9):
+    """IRN's poly schedule as a pure function of the step."""
+    return base_lr * (1.0 - min(step, max_step) / max(max_step, 1)) ** power
+
+
+def set_poly_lr(optimizer, step, max_step):
+    for group in optimizer.param_groups:
+        group["lr"] = poly_lr(group["base_lr"], step, max_step)
+
+
+def with_base_lr(param_groups):
+    """Parameter groups for an optimizer, each keeping its starting lr as `base_lr`."""
+    return [{**g, "base_lr": g["lr"]} for g in param_groups]
+
+
+def check_finite(loss, step, what="loss"):
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"non-finite {what} ({loss.item()}) at step {step}; stopping. "
+                                 f"Lower the learning rate or the loss weights.")
+
+
+def epoch_seed(seed, epoch, stream=0):
+    """The seed of epoch `epoch` (and of extra random stream `stream`) of a run seeded `seed`."""
+    return (int(seed) * 1_000_003 + epoch * 7_919 + stream * 104_729) % 2**31
+
+
+def weights_sha1(state_dict):
+    """Checksum of a state dict's names, dtypes, shapes and values (not of the file's bytes)."""
+    digest = hashlib.sha1()
+    for name, tensor in state_dict.items():
+        tensor = tensor.detach().cpu().contiguous().reshape(-1)  # 1-d: a 0-d tensor cannot be viewed as bytes
+        digest.update(f"{name}:{tensor.dtype}:{tuple(state_dict[name].shape)};".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def load_torch_file(path, what="checkpoint"):
+    """The one torch.load: cpu, weights_only (plain tensors and containers, no code)."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # truncated zip, not a torch file, a pickle with objects
+        raise ValueError(f"cannot read {what} {path}: {err.__class__.__name__}: {str(err)[:200]} "
+                         f"(truncated, not a torch file, or not weights-only); delete it to remake it") from err
+
+
+def load_checkpoint(path, what="checkpoint"):
+    """A checkpoint in this project's layout; the error names the file."""
+    checkpoint = load_torch_file(path, what)
+    if not isinstance(checkpoint, dict) or checkpoint.get("layout") != LAYOUT or "model" not in checkpoint:
+        raise ValueError(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout); "
+                         f"retrain it, or pass a file written by this code")
+    return checkpoint
+
+
+def load_weights(module, state_dict, path):
+    """Strict load_state_dict whose error names the file and the first mismatched keys."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    shapes = [k for k in own if k in state_dict and tuple(own[k].shape) != tuple(state_dict[k].shape)]
+    if missing or unexpected or shapes:
+        raise ValueError(f"{path} holds weights of another model: {len(missing)} missing keys {missing[:3]}, "
+                         f"{len(unexpected)} unexpected {unexpected[:3]}, {len(shapes)} of other shape {shapes[:3]}")
+    module.load_state_dict(state_dict, strict=True)
+
+
+def checkpoint_dict(net, optimizer, epoch, step, seed, model_args, config, made_from, history):
+    state = net.state_dict()
+    return {"layout": LAYOUT, "model": state, "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
+            "seed": seed, "model_args": model_args, "config": rerun.as_stored(config),
+            "made_from": rerun.as_stored(made_from), "history": history, "weights_sha1": weights_sha1(state)}
+
+
+def save_final(path, checkpoint):
+    """The finished checkpoint, then its record (content = the weights' checksum)."""
+    io_utils.save_torch(path, checkpoint)
+    rerun.record(path, checkpoint["made_from"], content=checkpoint["weights_sha1"])
+
+
+def _kill_if_asked(step):
+    if os.environ.get(KILL_AT_STEP) and step == int(os.environ[KILL_AT_STEP]):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc):
+    """One pass over `loader`: poly lr, forward (autocast when asked), finite check, backward,
+    step. Returns (step after the epoch, the epoch's mean of every part and of the loss)."""
+    net.train()
+    sums, count, seen, start = {}, 0, 0, time.time()
+    bar = tqdm(loader, desc=desc, leave=False, mininterval=1.0)
+    for batch in bar:
+        set_poly_lr(optimizer, step, max_step)
+        with autocast_context(device, amp):
+            loss, parts = loss_of(batch)
+        loss = loss.float()
+        check_finite(loss, step)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step, count = step + 1, count + 1
+        seen += _batch_len(batch)
+        for key, value in {**parts, "loss": loss.item()}.items():
+            sums[key] = sums.get(key, 0.0) + value
+        bar.set_postfix(loss=f"{loss.item():.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
+        _kill_if_asked(step)
+    seconds = time.time() - start
+    return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
+                  "seconds": seconds}
+
+
+def _batch_len(batch):
+    first = batch["img"] if isinstance(batch, dict) else batch[0]
+    return len(first)
+
+
+def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model_args, config, log_path, device,
+        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None):
+    """Train for `epochs` epochs (resuming from `<path>.resume` when it was made from the same
+    `made_from`), save the checkpoint at `path` and return it.
+
+    on_epoch_start(epoch): reseed extra random streams (e.g. W-OoD's OoD loader) from the epoch;
+    on_epoch_end(epoch, record): extra numbers for the epoch's log line (e.g. validation).
+    """
+    if epochs < 1:
+        raise ValueError(f"{desc}: {epochs} epochs asked for; training needs at least 1")
+    if len(loader) == 0:
+        raise ValueError(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
+                         f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
+    made_from = rerun.as_stored(made_from)
+    max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
+    resume = resume_path(path)
+    io_utils.remove_leftovers(os.path.dirname(os.path.abspath(path)))
+    if os.path.isfile(resume):
+        saved = load_checkpoint(resume, "resume checkpoint")
+        if saved["made_from"] == made_from:
+            load_weights(net, saved["model"], resume)
+            optimizer.load_state_dict(saved["optimizer"])
+            start_epoch, step, history = saved["epoch"], saved["step"], saved["history"]
+            log.info("%s: resuming from %s after epoch %d of %d", desc, resume, start_epoch, epochs)
+        else:
+            log.warning("%s: %s was made from other inputs (%s): starting over", desc, resume,
+                        rerun.changed(saved["made_from"], made_from))
+    io_utils.save_text(log_path, "".join(json.dumps(r) + "\n" for r in history))  # fresh, or the resumed epochs
+    for epoch in range(start_epoch, epochs):
+        _seed_epoch(loader, seed, epoch)
+        if on_epoch_start:
+            on_epoch_start(epoch)
+        step, record = train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp,
+                                       f"{desc} {epoch + 1}/{epochs}")
+        if on_epoch_end:
+            record.update(on_epoch_end(epoch, record) or {})
+        record = {"epoch": epoch + 1, **record}
+        history.append(record)
+        with open(log_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        log.info("%s epoch %d: %s", desc, epoch + 1, {k: round(v, 4) for k, v in record.items()})
+        checkpoint = checkpoint_dict(net, optimizer, epoch + 1, step, seed, model_args, config, made_from, history)
+        if epoch + 1 < epochs:
+            io_utils.save_torch(resume, checkpoint)
+    save_final(path, checkpoint)
+    if os.path.isfile(resume):
+        os.remove(resume)
+    log.info("%s saved: %s", desc, path)
+    return checkpoint
+
+
+def _seed_epoch(loader, seed, epoch):
+    """Every random number of the epoch from (seed, epoch): global RNGs (augmentation) and the
+    loader's own generator (sampler order, worker seeds)."""
+    value = epoch_seed(seed, epoch)
+    seed_everything(value)
+    if loader.generator is not None:
+        loader.generator.manual_seed(value)

@@ -1,0 +1,161 @@
+"""The output layout: every path a step or script reads or writes comes from here.
+
+    sess/<run>/                 lists/, cam_<model>.pth, irn_<row>.pth, clusters_*.npy
+    sess/pretrained/            the small backbone's pretraining stand-in (shared by runs)
+    result/<run>/               config.json, log.txt, timings.json, seed_table.txt, table2.txt,
+                                report.md, vis/
+    result/<run>/<row>/         cam/, ir_label/, sem_seg/, train_log.jsonl, irn_train_log.jsonl,
+                                seed_eval.json, mask_eval.json, seed_timing.json
+    WOoD_dataset/<run>/         the mining outputs and ood_list.txt
+    Data/<run>/VOC2012/         the synthetic data set (synthetic presets)
+
+Paths a user may give (`--voc12_root`, `--ood_list`, `--cam_weights_name`, ...) are flags;
+`resolve(args)` fills the ones left empty. A training step's checkpoint `X.pth` is written at
+the end; while it trains, its per-epoch checkpoint is `X.pth.resume` (never read as finished).
+"""
+import os
+
+from misc.run_models import classifier_of
+
+SESS, RESULT, OOD_DATA, DATA = "sess", "result", "WOoD_dataset", "Data"
+NAME_CHARS = "A name (--run_name, --wood_name) stays inside the run folders"
+
+
+def check_name(flag, value):
+    """Names become folder and file names: no path separators, no '..', not empty."""
+    if not value or "/" in value or os.sep in value or value in (".", ".."):
+        raise ValueError(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'); {NAME_CHARS}")
+    return value
+
+
+def resolve(args):
+    """Fill path flags left empty from the run name and data set."""
+    args.run_name = check_name("--run_name", args.run_name or args.preset)
+    check_name("--wood_name", args.wood_name)
+    if args.wood_name.endswith("_advcam") or args.wood_name == "baseline":
+        raise ValueError(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
+    args.sess_dir = os.path.join(SESS, args.run_name)
+    args.result_dir = os.path.join(RESULT, args.run_name)
+    if args.dataset == "synthetic":
+        args.voc12_root = args.voc12_root or os.path.join(DATA, args.run_name, "VOC2012")
+        args.ood_root = args.ood_root or os.path.join(OOD_DATA, "synthetic_" + args.run_name)
+    else:
+        args.voc12_root = args.voc12_root or os.path.join(DATA, "VOC2012")
+        args.ood_root = args.ood_root or os.path.join(OOD_DATA, "openimages")
+    args.ood_list = args.ood_list or os.path.join(mining_dir(args), "ood_list.txt")
+    args.list_dir = args.list_dir or os.path.join(args.sess_dir, "lists")
+    args.train_list = args.train_list or os.path.join(args.list_dir, "train.txt")
+    args.val_list = args.val_list or os.path.join(args.list_dir, "val.txt")
+    args.infer_list = args.infer_list or os.path.join(args.list_dir, "infer.txt")
+    args.cls_labels = os.path.join(args.list_dir, "cls_labels.npy")
+    args.class_names_file = os.path.join(args.list_dir, "class_names.txt")
+    args.cam_weights_name = args.cam_weights_name or os.path.join(args.sess_dir, "cam_baseline.pth")
+    args.cluster_file = args.cluster_file or os.path.join(
+        args.sess_dir, f"clusters_{args.ood_cluster}_K{args.cluster_K}_in{args.in_num or 'all'}"
+        f"_ood{args.ood_num or 'all'}_s{args.subset_seed}.npy")
+    if args.backbone == "small" and not args.backbone_weights:
+        args.backbone_weights = pretrained_small_backbone(args)
+    return args
+
+
+def pretrained_small_backbone(args):
+    """Shared by every run with the same stand-in settings (the pretraining is the slow part)."""
+    widths = "-".join(str(w) for w in args.small_widths)
+    return os.path.join(SESS, "pretrained", f"small_{widths}_px{args.syn_image_size}_n{args.pretrain_num_images}"
+                        f"_e{args.pretrain_epochs}_lr{args.pretrain_learning_rate:g}_seed{args.syn_seed}.pth")
+
+
+def resume_path(checkpoint):
+    """The per-epoch checkpoint of a training step in progress."""
+    return checkpoint + ".resume"
+
+
+def mining_dir(args):
+    """Step 2's own folder: WOoD_dataset/<run>/."""
+    return os.path.join(OOD_DATA, args.run_name)
+
+
+def candidate_list(args):
+    return args.ood_candidate_list or os.path.join(args.ood_root, "candidates.txt")
+
+
+def review_decisions(args):
+    return args.ood_review_decisions or os.path.join(mining_dir(args), "review_decisions.txt")
+
+
+def mining_file(args, name):
+    """candidates.tsv, candidate_scores.npy, review.html, mining_report.json, ... of step 2."""
+    return os.path.join(mining_dir(args), name)
+
+
+def checkpoint_of(args, model):
+    """The classifier of a row: baseline -> --cam_weights_name; other names ->
+    sess/<run>/cam_<name>.pth (step 4's); <name>_advcam rows share their classifier's."""
+    model = classifier_of(model)
+    if model == "baseline":
+        return args.cam_weights_name
+    return os.path.join(args.sess_dir, f"cam_{model}.pth")
+
+
+def irn_checkpoint(args, row):
+    return os.path.join(args.sess_dir, f"irn_{row}.pth")
+
+
+def model_dir(args, model):
+    return os.path.join(args.result_dir, model)
+
+
+def output_dir(args, model, models, override, flag, folder):
+    """result/<run>/<model>/<folder>, or the official-style explicit folder `override`, which
+    names one folder and so is allowed only when a single classifier is selected."""
+    if override:
+        if len(models) > 1:
+            raise ValueError(f"{flag} names one folder; use it with a single --cam_models entry")
+        return override
+    return os.path.join(model_dir(args, model), folder)
+
+
+def cam_dir(args, model, models):
+    return output_dir(args, model, models, args.cam_out_dir, "--cam_out_dir", "cam")
+
+
+def ir_label_dir(args, model, models):
+    return output_dir(args, model, models, args.ir_label_out_dir, "--ir_label_out_dir", "ir_label")
+
+
+def sem_seg_dir(args, model, models):
+    return output_dir(args, model, models, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")
+
+
+def train_log(args, model):
+    return os.path.join(model_dir(args, model), "train_log.jsonl")
+
+
+def irn_train_log(args, row):
+    return os.path.join(model_dir(args, row), "irn_train_log.jsonl")
+
+
+def pretrain_log(args):
+    return args.backbone_weights[:-len(".pth")] + "_log.jsonl" if args.backbone_weights.endswith(".pth") \
+        else args.backbone_weights + "_log.jsonl"
+
+
+def seed_eval(args, model):
+    return os.path.join(model_dir(args, model), "seed_eval.json")
+
+
+def mask_eval(args, model):
+    return os.path.join(model_dir(args, model), "mask_eval.json")
+
+
+def seed_timing(args, model):
+    return os.path.join(model_dir(args, model), "seed_timing.json")
+
+
+def result_file(args, name):
+    """config.json, log.txt, timings.json, seed_table.txt, table2.txt, report.md of a run."""
+    return os.path.join(args.result_dir, name)
+
+
+def vis_dir(args):
+    return os.path.join(args.result_dir, "vis")

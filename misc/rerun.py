@@ -1,0 +1,151 @@
+"""The one rerun rule: a step skips only when its output was made from what it would be made from now.
+
+`made_from` is a JSON-able record of what shapes an output: the fingerprints of the files it is
+made from (`fingerprint`) and the flags that change it. Two kinds of output:
+- a file X (a checkpoint, the cluster file, ood_list.txt, an evaluation JSON): its record is the
+  sidecar X.made_from.json, written after X, so a kill between the two leaves X unrecorded and
+  remade. `skip_file` says whether a step may keep X.
+- a folder of per-image files (CAMs, IR labels, masks): <folder>/made_from.json is written before
+  the images; a rerun with the same record resumes (keeps finished images), another record
+  deletes the folder's images first (`must_remake`), so no stale image survives.
+A consumer records an input by `fingerprint`: the content checksum the producer recorded (for a
+checkpoint, of its weights), or the file's own checksum (a file a user gave), or the folder's
+record, so a remade input changes every record after it and the later steps remake too.
+"""
+import hashlib
+import json
+import logging
+import os
+
+from misc import io_utils
+
+log = logging.getLogger(__name__)
+STAMP = "made_from.json"
+SIDECAR_SUFFIX = ".made_from.json"
+SKIPPED = "skipped"  # what a step's run() returns when it did no work
+
+
+def as_stored(made_from):
+    """A record as it reads back from JSON (tuples become lists), so records compare."""
+    return json.loads(json.dumps(made_from))
+
+
+def file_sha1(path):
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sidecar(path):
+    return path + SIDECAR_SUFFIX
+
+
+def _read_json(path):
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (ValueError, OSError):
+        log.warning("unreadable record %s: treated as missing", path)
+        return None
+
+
+def _sidecar_if_unchanged(path):
+    """The sidecar of `path` if the file is still the one it recorded (same size and mtime)."""
+    record = _read_json(sidecar(path))
+    if record is None or not os.path.isfile(path):
+        return None
+    stat = os.stat(path)
+    if record.get("size") != stat.st_size or record.get("mtime_ns") != stat.st_mtime_ns:
+        return None
+    return record
+
+
+def fingerprint(path):
+    """What a consumer records of an input: "" if missing; a folder's made_from record checksum;
+    a recorded file's content checksum; otherwise the file's own checksum."""
+    if os.path.isdir(path):
+        stamp = os.path.join(path, STAMP)
+        return file_sha1(stamp) if os.path.isfile(stamp) else ""
+    if not os.path.isfile(path):
+        return ""
+    record = _sidecar_if_unchanged(path)
+    return record["content"] if record else file_sha1(path)
+
+
+def record(path, made_from, content=None):
+    """Record what the file `path` (just written) was made from; `content` defaults to its checksum."""
+    stat = os.stat(path)
+    io_utils.save_json(sidecar(path), {"made_from": as_stored(made_from), "content": content or file_sha1(path),
+                                       "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+
+
+def why_not_current(path, made_from):
+    """None when `path` exists and was made from `made_from`; otherwise the reason, for the log."""
+    if not os.path.exists(path):
+        return "not made yet"
+    saved = _sidecar_if_unchanged(path)
+    if saved is None:
+        return "no record of what it was made from (or changed since)"
+    return changed(saved["made_from"], made_from)
+
+
+def changed(old, new):
+    """None if the records are equal, else 'made from other <keys>'."""
+    old, new = as_stored(old), as_stored(new)
+    if old == new:
+        return None
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return "made from other " + ", ".join(keys)
+
+
+def skip_file(path, made_from, overwrite, what):
+    """True (and a log line) when `path` may be kept; otherwise logs why it is (re)made."""
+    if overwrite:
+        log.info("%s: --overwrite, remaking %s", what, path)
+        return False
+    reason = why_not_current(path, made_from)
+    if reason is None:
+        log.info("%s is current, skipping: %s", what, path)
+        return True
+    log.info("%s: %s (%s), making it", what, path, reason)
+    return False
+
+
+def must_remake(out_dir, made_from, overwrite, extension):
+    """The folder rule. True when every image must be (re)made: --overwrite, or the folder was made
+    from other settings, whose `*<extension>` files are then deleted first (so a killed remake
+    cannot leave stale files behind that a later resume would keep). Records `made_from`."""
+    os.makedirs(out_dir, exist_ok=True)
+    io_utils.remove_leftovers(out_dir)
+    path = os.path.join(out_dir, STAMP)
+    old = _read_json(path)
+    reason = changed(old, made_from) if old is not None else None
+    if reason or (overwrite and old is not None):
+        stale = [f for f in os.listdir(out_dir) if f.endswith(extension)]
+        log.warning("%s: %s: deleting its %d %s files and remaking them", out_dir,
+                    reason or "--overwrite", len(stale), extension)
+        for name in stale:
+            os.remove(os.path.join(out_dir, name))
+    io_utils.save_json(path, as_stored(made_from))
+    return overwrite or reason is not None
+
+
+def folder_is_complete(out_dir, made_from, names):
+    """A per-image folder holds every name and was made from `made_from` (nothing to do)."""
+    old = _read_json(os.path.join(out_dir, STAMP))
+    return old is not None and changed(old, made_from) is None and all(
+        os.path.isfile(os.path.join(out_dir, n)) for n in names)
+
+
+def record_folder(out_dir, made_from):
+    """Record a folder whose files were all just written (written last: a kill leaves it unrecorded)."""
+    io_utils.save_json(os.path.join(out_dir, STAMP), as_stored(made_from))
+
+
+def fingerprints(paths):
+    """{name: fingerprint(path)} for a step's made_from record."""
+    return {name: fingerprint(path) for name, path in paths.items()}

@@ -1,0 +1,46 @@
+"""misc/rerun.py: the one rerun rule; a resumed step never keeps files made from other inputs."""
+import json
+import os
+
+from misc import io_utils
+from misc.rerun import STAMP, fingerprint, must_remake, record, sidecar, skip_file, why_not_current
+
+
+def test_first_run_resumes_and_records_what_it_was_made_from(tmp_path):
+    assert must_remake(str(tmp_path), {"a": (1, 2)}, False, ".png") is False
+    assert json.load(open(tmp_path / STAMP)) == {"a": [1, 2]}
+    assert must_remake(str(tmp_path), {"a": (1, 2)}, False, ".png") is False  # tuples read back as lists
+    assert must_remake(str(tmp_path), {"a": (1, 2)}, True, ".png") is True  # --overwrite
+
+
+def test_other_inputs_delete_the_stale_outputs_only(tmp_path):
+    must_remake(str(tmp_path), {"cam": "x"}, False, ".png")
+    (tmp_path / "a.png").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_text("keep")
+    before = fingerprint(str(tmp_path))
+    assert must_remake(str(tmp_path), {"cam": "y"}, False, ".png") is True
+    assert not (tmp_path / "a.png").exists() and (tmp_path / "notes.txt").read_text() == "keep"
+    assert fingerprint(str(tmp_path)) != before  # so the next step's stamp changes too
+    assert fingerprint(str(tmp_path / "missing")) == ""
+
+
+def test_a_file_is_kept_only_when_made_from_the_same_record(tmp_path):
+    path = str(tmp_path / "out.txt")
+    assert why_not_current(path, {"a": 1}) == "not made yet"
+    io_utils.save_text(path, "x\n")
+    assert "no record" in why_not_current(path, {"a": 1})  # written, never recorded: remade
+    record(path, {"a": 1, "t": (1, 2)})
+    assert skip_file(path, {"a": 1, "t": [1, 2]}, False, "out") is True
+    assert why_not_current(path, {"a": 2, "t": (1, 2)}) == "made from other a"
+    assert skip_file(path, {"a": 1, "t": (1, 2)}, True, "out") is False  # --overwrite
+
+
+def test_fingerprint_follows_content_and_records(tmp_path):
+    path = str(tmp_path / "ckpt.pth")
+    io_utils.save_text(path, "weights v1")
+    user_file = fingerprint(path)  # a file without a record: its own checksum
+    record(path, {"a": 1}, content="weights-sha1")
+    assert fingerprint(path) == "weights-sha1" != user_file  # the producer's content checksum
+    os.utime(path, ns=(1, 1))  # changed behind our back: the record no longer vouches for it
+    assert fingerprint(path) == user_file
+    assert os.path.isfile(sidecar(path)) and fingerprint(str(tmp_path / "missing")) == ""
