@@ -380,7 +380,7 @@ def main(argv=None):
     setup_logging(args.result_dir)
     save_config(args)
     log = logging.getLogger("run_sample")
-    from misc.rerun import SKIPPED
+    from misc.rerun import SKIPPED, UNTIMED
 
     timings = {}
     for name, module_name in selected_steps(args):
@@ -390,6 +390,9 @@ def main(argv=None):
         seconds = round(time.time() - start, 1)
         if status == SKIPPED:  # keep the time of the run that did the work
             log.info("--- %s: nothing to do (%.1f s)", module_name, seconds)
+            continue
+        if status == UNTIMED:
+            log.info("--- %s done", module_name)
             continue
         timings[module_name] = seconds
         record_timing(args.result_dir, module_name, seconds)

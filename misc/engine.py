@@ -36,7 +36,9 @@ from misc.torchutils import autocast_context, seed_everything
 
 log = logging.getLogger(__name__)
 LAYOUT = "wood-checkpoint-1"
-KILL_AT_STEP = "WOOD_KILL_AT_STEP"  # fault injection for the resume tests: SIGKILL after this step
+# Fault injection for the resume tests: WOOD_KILL_AT="<desc>:<step>" SIGKILLs the process right
+# after optimisation step <step> of the training whose progress label starts with <desc>.
+KILL_AT = "WOOD_KILL_AT"
 
 
 def poly_lr(base_lr, step, max_step, power=0.9):
@@ -120,9 +122,12 @@ def save_final(path, checkpoint):
     rerun.record(path, checkpoint["made_from"], content=checkpoint["weights_sha1"])
 
 
-def _kill_if_asked(step):
-    if os.environ.get(KILL_AT_STEP) and step == int(os.environ[KILL_AT_STEP]):
-        os.kill(os.getpid(), signal.SIGKILL)
+def _kill_if_asked(desc, step):
+    target = os.environ.get(KILL_AT)
+    if target:
+        name, _, at = target.rpartition(":")
+        if desc.startswith(name) and step == int(at):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc):
@@ -145,7 +150,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
         for key, value in {**parts, "loss": loss.item()}.items():
             sums[key] = sums.get(key, 0.0) + value
         bar.set_postfix(loss=f"{loss.item():.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
-        _kill_if_asked(step)
+        _kill_if_asked(desc, step)
     seconds = time.time() - start
     return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
                   "seconds": seconds}

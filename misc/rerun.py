@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 STAMP = "made_from.json"
 SIDECAR_SUFFIX = ".made_from.json"
 SKIPPED = "skipped"  # what a step's run() returns when it did no work
+UNTIMED = "untimed"  # did work whose time is not recorded (the report: its own time cannot be in it)
 
 
 def as_stored(made_from):

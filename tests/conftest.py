@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 
 import pytest
@@ -6,12 +7,47 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# The tiny synthetic chain the chain tests share. --ood_score_thres 0: a classifier trained for
+# seconds may flag no candidate; these tests check the plumbing of every step (the mining rule
+# itself is tested in test_ood_mining.py).
+TINY = ["--preset", "smoke", "--syn_n_train", "48", "--syn_n_val", "16", "--syn_n_probe_per_class", "2",
+        "--syn_n_ood_hard", "8", "--syn_n_ood_easy", "8", "--syn_n_ood_positive", "4", "--pretrain_num_images", "128",
+        "--ood_score_thres", "0.0"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs the chain in subprocesses (tens of seconds); -m 'not slow' skips")
+
 
 @pytest.fixture
 def in_tmp_dir(tmp_path, monkeypatch):
     """Run with the temp folder as the working directory (run_sample's paths are relative)."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """The whole TINY chain, run once per test session; its folder (read it, never change it)."""
+    from run_sample import main
+
+    folder = tmp_path_factory.mktemp("smoke_run")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        main(TINY)
+    finally:
+        os.chdir(cwd)
+    return folder
+
+
+@pytest.fixture
+def smoke_copy(smoke_run, tmp_path, monkeypatch):
+    """A private copy of the session's smoke run (times kept), as the working directory."""
+    folder = tmp_path / "run"
+    shutil.copytree(smoke_run, folder, symlinks=True)
+    monkeypatch.chdir(folder)
+    return folder
 
 
 def steps_only(*passes):

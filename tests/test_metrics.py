@@ -51,12 +51,16 @@ def test_hand_computed_two_class_case():
 
 
 def test_f1_is_harmonic_mean_of_mean_precision_and_recall():
-    # The paper's IRN row: P 61.9, R 72.7 -> F1 66.9 (not the mean of per-class F1s).
-    conf = np.array([[619, 381], [0, 0]])  # only the arithmetic of the final formula matters here
+    # Rows are ground truth, columns predictions. By hand: precision per class 8/8, 1/3, 6/9 ->
+    # mean 2/3; recall 8/10, 1/4, 6/6 -> mean 0.68333; F1 = 2 P R / (P + R) = 0.674897. The mean
+    # of the per-class F1s (0.8889, 0.1429, 0.8) would be 0.6106: not the paper's rule.
+    conf = np.array([[8, 2, 0], [0, 1, 3], [0, 0, 6]])
     s = scores_from_confusion(conf)
-    p, r = 0.619, 0.727
-    assert 2 * p * r / (p + r) == pytest.approx(0.669, abs=5e-4)
-    assert s["f1"] == pytest.approx(2 * s["precision"] * s["recall"] / (s["precision"] + s["recall"]))
+    assert s["precision"] == pytest.approx(2 / 3)
+    assert s["recall"] == pytest.approx(2.05 / 3)
+    assert s["f1"] == pytest.approx(0.674897, abs=1e-6)
+    # The paper's IRN row with the same formula: P 61.9, R 72.7 -> F1 66.9.
+    assert 2 * 0.619 * 0.727 / (0.619 + 0.727) == pytest.approx(0.669, abs=5e-4)
 
 
 def test_predictions_outside_the_class_range_are_an_error():

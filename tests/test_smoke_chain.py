@@ -1,25 +1,36 @@
-"""The whole chain on a tiny synthetic set, as a user runs it."""
+"""The whole chain on a tiny synthetic set, as a user runs it; reruns skip or remake by the one rule."""
+import glob
 import json
 import os
 
 import numpy as np
 from PIL import Image
 
+from tests.conftest import TINY
+from misc import rerun
 from run_sample import main
 
-# --ood_score_thres 0: a classifier trained for seconds may flag no candidate; this test checks the
-# plumbing of every step (the mining rule itself is tested in test_ood_mining.py).
-TINY = ["--preset", "smoke", "--syn_n_train", "48", "--syn_n_val", "16", "--syn_n_probe_per_class", "2",
-        "--syn_n_ood_hard", "8", "--syn_n_ood_easy", "8", "--syn_n_ood_positive", "4", "--pretrain_num_images", "128",
-        "--ood_score_thres", "0.0"]
+OUTPUT_ROOTS = ("sess", "result", "WOoD_dataset", "Data")
 
 
 def files(folder, extension):
     return sorted(f for f in os.listdir(folder) if f.endswith(extension))
 
 
-def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
-    main(TINY)
+def mtimes():
+    """{path: mtime_ns} of every file the chain wrote (the log is appended to by design)."""
+    found = {}
+    for root in OUTPUT_ROOTS:
+        for folder, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                if not path.endswith("log.txt"):
+                    found[path] = os.stat(path).st_mtime_ns
+    return found
+
+
+def test_smoke_chain_end_to_end(smoke_run, monkeypatch):
+    monkeypatch.chdir(smoke_run)
     for model in ("baseline", "wood"):
         result = json.load(open(f"result/smoke/{model}/seed_eval.json"))
         for key in ("miou", "precision", "recall", "f1"):
@@ -38,12 +49,8 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     mining = json.load(open("WOoD_dataset/smoke/mining_report.json"))
     assert mining["num_positive"] == 4  # the simulated reviewer removes every missed positive
     log = [json.loads(line) for line in open("result/smoke/wood/train_log.jsonl")]
+    assert [r["epoch"] for r in log] == [1, 2]
     assert {"cls_in", "cls_ood", "pull", "push", "feature_norm"} <= set(log[-1])
-    stamps = {p: os.path.getmtime(p) for p in ("sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth",
-                                                "sess/smoke/irn_wood.pth", "result/smoke/wood/sem_seg/train_00000.png")}
-    main(TINY)  # a rerun skips finished work
-    assert {p: os.path.getmtime(p) for p in stamps} == stamps
-    assert json.load(open("result/smoke/wood/seed_eval.json"))["fixed"] == result["fixed"]
     assert os.path.isfile("result/smoke/config.json") and os.path.isfile("result/smoke/seed_table.txt")
     for picture in ("compare.png", "threshold_sweep.png", "per_class_delta.png", "ood_clusters.png",
                     "feature_tsne.png"):
@@ -52,18 +59,54 @@ def test_smoke_chain_end_to_end_and_rerun_skips(in_tmp_dir):
     for step in json.load(open("result/smoke/timings.json")):
         assert step in report
     assert "step.s04_train_wood" in report and "vis/compare.png" in report
+    assert not glob.glob("**/*.tmp", recursive=True) + glob.glob("**/*.resume", recursive=True)
 
 
-def test_advcam_rows_on_a_subset(in_tmp_dir):
+def test_identical_rerun_rewrites_nothing(smoke_copy):
+    before, log_size = mtimes(), os.path.getsize("result/smoke/log.txt")
+    main(TINY)
+    assert mtimes() == before
+    with open("result/smoke/log.txt") as f:
+        rerun_log = f.read()[log_size:]
+    skipped = [line for line in rerun_log.splitlines() if "nothing to do" in line]
+    assert len(skipped) == 13, skipped  # every step but the report, which is always rebuilt (unchanged)
+
+
+def test_retrained_f_in_remakes_everything_after_it(smoke_copy):
+    """Another F_in flag: F_in is retrained, and W-OoD (same flags) and every later output are
+    remade from it; the data set and the pretrained stand-in are kept."""
+    before = mtimes()
+    main(TINY + ["--cam_learning_rate", "0.05", "--wood_learning_rate", "0.02"])  # W-OoD's own lr unchanged
+    after = mtimes()
+    upstream = ("Data/", "sess/pretrained/", "WOoD_dataset/synthetic_smoke/", "sess/smoke/lists/")
+    unchanged = {p for p in before if after.get(p) == before[p]}
+    # A remade output whose bytes came out the same is not rewritten, but its record is.
+    kept = [p for p in unchanged if not p.startswith(upstream)
+            and (rerun.sidecar(p) not in before or rerun.sidecar(p) in unchanged)]
+    assert kept == [], kept
+    remade = ["sess/smoke/cam_baseline.pth", "WOoD_dataset/smoke/ood_list.txt", "sess/smoke/cam_wood.pth",
+              "sess/smoke/irn_baseline.pth", "sess/smoke/irn_wood.pth", rerun.sidecar("result/smoke/wood/seed_eval.json"),
+              rerun.sidecar("result/smoke/wood/mask_eval.json"), "result/smoke/wood/cam/train_00000.npy",
+              "result/smoke/wood/ir_label/train_00000.png", "result/smoke/wood/sem_seg/train_00000.png",
+              "result/smoke/vis/compare.png"] + glob.glob("sess/smoke/clusters_*.npy")
+    assert all(after[p] != before[p] for p in remade)
+    wood = json.load(open(rerun.sidecar("sess/smoke/cam_wood.pth")))["made_from"]
+    assert wood["f_in"] == rerun.fingerprint("sess/smoke/cam_baseline.pth")  # trained from the new F_in
+    assert not glob.glob("**/*.tmp", recursive=True) + glob.glob("**/*.resume", recursive=True)
+
+
+def test_advcam_rows_on_a_subset(smoke_copy):
     """--cam_method cam,advcam adds <model>_advcam rows; --infer_num limits steps 5-10 to a subset."""
     main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--irn_batch_size", "3",
                  "--vis_pass", "false"])
     table = open("result/smoke/seed_table.txt").read()
     for model in ("baseline", "wood", "baseline_advcam", "wood_advcam"):
         assert model in table and model in open("result/smoke/table2.txt").read()
-        assert len(files(f"result/smoke/{model}/sem_seg", ".png")) == 6
         assert json.load(open(f"result/smoke/{model}/seed_eval.json"))["num_images"] == 6
-    assert files("result/smoke/wood_advcam/cam", ".npy") == files("result/smoke/wood/cam", ".npy")
+    for model in ("baseline_advcam", "wood_advcam"):
+        assert len(files(f"result/smoke/{model}/sem_seg", ".png")) == 6
+    advcam = files("result/smoke/wood_advcam/cam", ".npy")
+    assert len(advcam) == 6 and set(advcam) <= set(files("result/smoke/wood/cam", ".npy"))
     made_from = json.load(open("result/smoke/wood_advcam/cam/made_from.json"))
     assert made_from["method"] == "advcam" and made_from["adv_iter"] == 2
     timing = json.load(open("result/smoke/wood_advcam/seed_timing.json"))

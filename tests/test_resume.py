@@ -1,0 +1,60 @@
+"""Kill a training step with SIGKILL mid-epoch, rerun: the same weights and metrics as no kill.
+
+Every training step goes through misc/engine.py, which checkpoints each epoch and seeds each
+epoch from (--seed, epoch); these runs kill the pretraining stand-in, F_in, W-OoD and the
+second row's IRN (after the first row's was saved) in real subprocesses.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, TINY
+
+CHAIN = TINY + ["--pretrain_epochs", "2", "--irn_num_epoches", "2", "--steps", "0-10"]
+CHECKPOINTS = ["sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth", "sess/smoke/irn_baseline.pth",
+               "sess/smoke/irn_wood.pth"]
+METRICS = ["result/smoke/baseline/seed_eval.json", "result/smoke/wood/seed_eval.json",
+           "result/smoke/baseline/mask_eval.json", "result/smoke/wood/mask_eval.json", "WOoD_dataset/smoke/ood_list.txt"]
+
+
+def run_chain(cwd, kill_at=None):
+    env = {k: v for k, v in os.environ.items() if k != "WOOD_KILL_AT"}
+    if kill_at:
+        env["WOOD_KILL_AT"] = kill_at
+    return subprocess.run([sys.executable, os.path.join(ROOT, "run_sample.py"), *CHAIN], cwd=cwd, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def weights(cwd, path):
+    import torch
+
+    return torch.load(os.path.join(cwd, path), map_location="cpu", weights_only=True)["weights_sha1"]
+
+
+@pytest.mark.slow
+def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    whole.mkdir(), killed.mkdir()
+    assert run_chain(whole).returncode == 0
+    pretrained = [f for f in os.listdir(killed.parent / "whole" / "sess" / "pretrained") if f.endswith(".pth")]
+    for kill_at, resume_file in (("pretrain:6", f"sess/pretrained/{pretrained[0]}.resume"),
+                                 ("train F_in:4", "sess/smoke/cam_baseline.pth.resume"),
+                                 ("train wood:4", "sess/smoke/cam_wood.pth.resume"),
+                                 ("train IRN wood:4", "sess/smoke/irn_wood.pth.resume")):
+        result = run_chain(killed, kill_at)
+        assert result.returncode == -signal.SIGKILL, result.stdout[-3000:]
+        assert os.path.isfile(killed / resume_file)  # the epoch-1 checkpoint is there to resume from
+        assert not os.path.isfile(killed / resume_file[:-len(".resume")])  # never a half-trained final one
+    assert run_chain(killed).returncode == 0
+    pretrained_path = f"sess/pretrained/{pretrained[0]}"
+    for path in CHECKPOINTS + [pretrained_path]:
+        assert weights(killed, path) == weights(whole, path), path  # bit for bit on CPU
+    for path in METRICS:
+        assert open(killed / path).read() == open(whole / path).read(), path
+    assert "resuming from" in open(killed / "result/smoke/log.txt").read()
+    leftovers = [os.path.join(d, f) for d, _, fs in os.walk(killed) for f in fs if f.endswith((".resume", ".tmp"))]
+    assert leftovers == []
