@@ -128,7 +128,7 @@ def get_args_parser():
     g.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     g.add_argument("--seed", type=int, default=0, help="seed of training and sampling")
     g.add_argument("--num_workers", type=int, default=0, help="DataLoader workers")
-    g.add_argument("--overwrite", type=overwrite_selection, default=(),
+    g.add_argument("--overwrite", type=overwrite_selection, default="false",
                    help="redo finished work of these steps: false, true (every step but prepare_data and "
                         "pretrain_backbone), all, or a comma list of names/numbers (train_wood,make_cam)")
     g.add_argument("--steps", type=step_selection, default=None,
@@ -139,7 +139,8 @@ def get_args_parser():
                    help="bf16 autocast on CUDA in the training steps (0b, 1, 4, 8); inference runs in fp32")
 
     g = p.add_argument_group("data")
-    g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"])
+    g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"],
+                   help="synthetic: the embedded data set; voc: Pascal VOC 2012 (+ SBD)")
     g.add_argument("--voc12_root", default=None, help="VOC2012 folder (JPEGImages/, ...); synthetic: where it is generated")
     g.add_argument("--sbd_root", default=None, help="SBD dataset folder holding train.txt and val.txt (voc only)")
     g.add_argument("--label_source", default=None, choices=["xml", "mask"], help="image labels from XML or masks")
@@ -151,40 +152,46 @@ def get_args_parser():
     g.add_argument("--infer_list", default=None, help="ids whose seeds are made and evaluated (VOC train)")
 
     g = p.add_argument_group("synthetic data set")
-    g.add_argument("--syn_seed", type=int, default=0)
-    g.add_argument("--syn_image_size", type=int, default=96)
-    g.add_argument("--syn_n_train", type=int, default=1200)
-    g.add_argument("--syn_n_val", type=int, default=300)
-    g.add_argument("--syn_n_probe_per_class", type=int, default=30)
-    g.add_argument("--syn_n_ood_hard", type=int, default=240)
-    g.add_argument("--syn_n_ood_easy", type=int, default=240)
-    g.add_argument("--syn_n_ood_positive", type=int, default=60)
+    g.add_argument("--syn_seed", type=int, default=0, help="seed of the synthetic generator (same seed, same bytes)")
+    g.add_argument("--syn_image_size", type=int, default=96, help="side of the square synthetic images (px)")
+    g.add_argument("--syn_n_train", type=int, default=1200,
+                   help="synthetic train images (D_in; seeds are evaluated on them)")
+    g.add_argument("--syn_n_val", type=int, default=300, help="synthetic val images")
+    g.add_argument("--syn_n_probe_per_class", type=int, default=30,
+                   help="objects on neutral backgrounds per class (the spurious-cue probe)")
+    g.add_argument("--syn_n_ood_hard", type=int, default=240, help="context-only candidates in the OoD pool (hard OoD)")
+    g.add_argument("--syn_n_ood_easy", type=int, default=240, help="unrelated candidates in the OoD pool (easy OoD)")
+    g.add_argument("--syn_n_ood_positive", type=int, default=60,
+                   help="candidates that do show an object (the reviewer must remove them)")
     g.add_argument("--syn_cooccurrence", type=float, default=0.85, help="P(context | class with a context)")
-    g.add_argument("--syn_multi_label_rate", type=float, default=0.25)
+    g.add_argument("--syn_multi_label_rate", type=float, default=0.25, help="share of images with two classes")
 
     g = p.add_argument_group("backbone")
-    g.add_argument("--backbone", default="small", choices=["small", "resnet50"])
-    g.add_argument("--small_widths", type=int_tuple, default=(32, 64, 128, 256))
+    g.add_argument("--backbone", default="small", choices=["small", "resnet50"],
+                   help="resnet50: the paper (IRN strides, ImageNet weights); small: the CPU stand-in")
+    g.add_argument("--small_widths", type=int_tuple, default=(32, 64, 128, 256),
+                   help="channels of the small backbone stages")
     g.add_argument("--backbone_weights", default=None,
                    help="resnet50: a torchvision ImageNet state dict; small: the pretrained stand-in")
     g.add_argument("--backbone_pretrained", type=str2bool, default=True,
                    help="start from pretrained weights (an error if none are found)")
 
     g = p.add_argument_group("pretraining stand-in (small backbone only)")
-    g.add_argument("--pretrain_num_images", type=int, default=4000)
-    g.add_argument("--pretrain_epochs", type=int, default=5)
-    g.add_argument("--pretrain_batch_size", type=int, default=32)
+    g.add_argument("--pretrain_num_images", type=int, default=4000, help="images of the pretraining stand-in task")
+    g.add_argument("--pretrain_epochs", type=int, default=5, help="epochs of the pretraining stand-in")
+    g.add_argument("--pretrain_batch_size", type=int, default=32, help="batch of the pretraining stand-in")
     g.add_argument("--pretrain_learning_rate", type=float, default=2e-3, help="AdamW, poly decay")
 
     g = p.add_argument_group("step 1: train the CAM classifier F_in")
-    g.add_argument("--cam_batch_size", type=int, default=16)
-    g.add_argument("--cam_num_epoches", type=int, default=6)
-    g.add_argument("--cam_learning_rate", type=float, default=0.02)
-    g.add_argument("--cam_weight_decay", type=float, default=1e-4)
+    g.add_argument("--cam_batch_size", type=int, default=16, help="F_in / W-OoD batch of D_in images (IRN: 16)")
+    g.add_argument("--cam_num_epoches", type=int, default=6, help="F_in epochs (IRN: 5)")
+    g.add_argument("--cam_learning_rate", type=float, default=0.02, help="F_in backbone lr; classifier 10x (IRN: 0.1)")
+    g.add_argument("--cam_weight_decay", type=float, default=1e-4, help="SGD weight decay of F_in and W-OoD")
     g.add_argument("--cam_momentum", type=float, default=0.9,
                    help="IRN's PolyOptimizer passed 1e-4 here by accident (momentum ~0); voc uses 0")
-    g.add_argument("--cam_crop_size", type=int, default=96)
-    g.add_argument("--cam_resize_long", type=int_tuple, default=(72, 128))
+    g.add_argument("--cam_crop_size", type=int, default=96, help="random crop of the classifier training (IRN: 512)")
+    g.add_argument("--cam_resize_long", type=int_tuple, default=(72, 128),
+                   help="random resize of the long side before the crop, min,max (IRN: 320,640)")
     g.add_argument("--cam_weights_name", default=None, help="F_in checkpoint (default sess/<run>/cam_baseline.pth)")
 
     g = p.add_argument_group("step 2: hard-OoD mining (Sec. 3.1)")
@@ -227,7 +234,8 @@ def get_args_parser():
                    help="release only: drop OoD images whose top class is this index (release: 4); -1 off")
 
     g = p.add_argument_group("steps 5-6: CAMs and their evaluation")
-    g.add_argument("--cam_scales", type=float_tuple, default=(1.0, 0.5, 1.5, 2.0))
+    g.add_argument("--cam_scales", type=float_tuple, default=(1.0, 0.5, 1.5, 2.0),
+                   help="CAM inference scales, each with its flip (IRN: 1.0,0.5,1.5,2.0)")
     g.add_argument("--cam_models", default="auto",
                    help="classifiers to make CAMs for: comma list of baseline,wood; auto = those trained")
     g.add_argument("--cam_out_dir", default=None, help="only with a single model: overrides result/<run>/<model>/cam")
@@ -256,25 +264,26 @@ def get_args_parser():
     g.add_argument("--conf_bg_thres", type=float, default=0.15, help="confident background (release 0.15; IRN 0.05)")
     g.add_argument("--crf_workers", type=int, default=2, help="processes for step 7's CRFs")
     g.add_argument("--ir_label_out_dir", default=None, help="only with a single model")
-    g.add_argument("--irn_crop_size", type=int, default=96)
-    g.add_argument("--irn_resize_long", type=int_tuple, default=(72, 128))
-    g.add_argument("--irn_batch_size", type=int, default=16)
-    g.add_argument("--irn_num_epoches", type=int, default=3)
-    g.add_argument("--irn_learning_rate", type=float, default=0.05)
-    g.add_argument("--irn_weight_decay", type=float, default=1e-4)
+    g.add_argument("--irn_crop_size", type=int, default=96, help="IRN training crop")
+    g.add_argument("--irn_resize_long", type=int_tuple, default=(72, 128),
+                   help="IRN random resize of the long side, min,max")
+    g.add_argument("--irn_batch_size", type=int, default=16, help="IRN batch (IRN: 32)")
+    g.add_argument("--irn_num_epoches", type=int, default=3, help="IRN epochs")
+    g.add_argument("--irn_learning_rate", type=float, default=0.05, help="IRN lr of the boundary branch")
+    g.add_argument("--irn_weight_decay", type=float, default=1e-4, help="IRN weight decay")
     g.add_argument("--irn_radius", type=float, default=5, help="pair radius for IRN training (stride-4 grid; IRN 10)")
     g.add_argument("--rw_radius", type=float, default=5, help="pair radius of the random walk (IRN: 5)")
     g.add_argument("--beta", type=float, default=10, help="affinity power of the transition matrix")
     g.add_argument("--exp_times", type=int, default=8, help="2^exp_times random-walk steps")
-    g.add_argument("--sem_seg_bg_thres", type=float, default=0.25)
+    g.add_argument("--sem_seg_bg_thres", type=float, default=0.25, help="background score of the walked maps (IRN: 0.25)")
     g.add_argument("--np_power", type=float, default=1.0, help="release option: CAM power before the walk")
     g.add_argument("--sem_seg_out_dir", default=None, help="only with a single model")
 
     g = p.add_argument_group("steps 11-12: pictures and the run report")
     g.add_argument("--vis_ids", default=None, help="comma list of ids to draw (default: --vis_num sampled ones)")
-    g.add_argument("--vis_num", type=int, default=8)
+    g.add_argument("--vis_num", type=int, default=8, help="images drawn by step 11 when --vis_ids is not given")
     g.add_argument("--vis_tsne", type=str2bool, default=True, help="Fig. 7's t-SNE of features (needs two classifiers)")
-    g.add_argument("--vis_tsne_classes", default="bird,train")
+    g.add_argument("--vis_tsne_classes", default="bird,train", help="two classes of the t-SNE picture (Fig. 7)")
 
     g = p.add_argument_group("step switches")
     for number, name, module in CHAIN:

@@ -32,12 +32,13 @@ def smoke_run(tmp_path_factory):
     from run_sample import main
 
     folder = tmp_path_factory.mktemp("smoke_run")
-    cwd = os.getcwd()
+    cwd, umask = os.getcwd(), os.umask(0o022)  # the usual umask, so the modes it leaves can be checked
     os.chdir(folder)
     try:
         main(TINY)
     finally:
         os.chdir(cwd)
+        os.umask(umask)
     return folder
 
 

@@ -54,3 +54,52 @@ def test_infer_num_is_a_seeded_subset(tmp_path):
     ids = infer_ids(args)
     assert len(ids) == 7 and ids == sorted(ids) and ids == infer_ids(args)
     assert len(infer_ids(parse_args(["--infer_list", str(path)]))) == 50
+
+def test_overwrite_takes_steps_by_name_or_number():
+    from run_sample import STEP_NAMES
+
+    assert parse_args([]).overwrite == ()
+    every = parse_args(["--overwrite", "true"]).overwrite
+    assert "train_cam" in every and "prepare_data" not in every and "pretrain_backbone" not in every
+    assert parse_args(["--overwrite", "all"]).overwrite == tuple(STEP_NAMES)
+    assert parse_args(["--overwrite", "train_wood,5"]).overwrite == ("train_wood", "make_cam")
+    with pytest.raises(SystemExit):
+        parse_args(["--overwrite", "train_wod"])
+
+
+def test_steps_and_from_select_steps_beside_the_pass_switches():
+    from run_sample import selected_steps
+
+    names = lambda argv: [n for n, _ in selected_steps(parse_args(argv))]  # noqa: E731
+    assert names(["--steps", "4-6"]) == ["train_wood", "make_cam", "eval_cam"]
+    assert names(["--steps", "0-1,report"]) == ["prepare_data", "pretrain_backbone", "train_cam", "report"]
+    assert names(["--from", "10"]) == ["eval_sem_seg", "vis", "report"]
+    assert names(["--from", "make_cam", "--vis_pass", "false"])[:2] == ["make_cam", "eval_cam"]
+    assert "vis" not in names(["--from", "make_cam", "--vis_pass", "false"])
+    with pytest.raises(SystemExit):
+        parse_args(["--steps", "6-4"])
+
+
+def test_every_flag_has_help_showing_each_presets_value(capsys):
+    from run_sample import get_args_parser
+
+    parser = get_args_parser()
+    assert [a.dest for a in parser._actions if not a.help] == []
+    with pytest.raises(SystemExit):
+        parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--cam_num_epoches" in text and "(default: 6; smoke: 2, voc: 5)" in text
+
+
+def test_a_preset_key_that_is_not_a_flag_is_an_error(monkeypatch):
+    import run_sample
+
+    monkeypatch.setitem(run_sample.PRESETS, "smoke", {**run_sample.PRESETS["smoke"], "cam_num_epochs": 3})
+    with pytest.raises(ValueError, match="unknown flags: \\['cam_num_epochs'\\]"):
+        parse_args(["--preset", "smoke"])
+
+
+@pytest.mark.parametrize("flag,value", [("--wood_name", "../../escape"), ("--run_name", "a/b"), ("--run_name", "..")])
+def test_names_stay_inside_the_run_folders(flag, value):
+    with pytest.raises(ValueError, match="a name, not a path"):
+        parse_args([flag, value])

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import stat
 
 import numpy as np
 from PIL import Image
@@ -60,6 +61,18 @@ def test_smoke_chain_end_to_end(smoke_run, monkeypatch):
         assert step in report
     assert "step.s04_train_wood" in report and "vis/compare.png" in report
     assert not glob.glob("**/*.tmp", recursive=True) + glob.glob("**/*.resume", recursive=True)
+
+
+def test_outputs_are_readable_like_any_file_the_user_writes(smoke_run):
+    """Under umask 022 every file the chain wrote is 0644 and every folder 0755."""
+    odd = []
+    for root in ("sess", "result", "WOoD_dataset"):
+        for folder, _, names in os.walk(smoke_run / root):
+            if stat.S_IMODE(os.stat(folder).st_mode) != 0o755:
+                odd.append(folder)
+            odd += [os.path.join(folder, n) for n in names
+                    if stat.S_IMODE(os.stat(os.path.join(folder, n)).st_mode) != 0o644]
+    assert odd == []
 
 
 def test_identical_rerun_rewrites_nothing(smoke_copy):
