@@ -361,24 +361,28 @@ def step_args(args, name):
 
 def save_config(args):
     from misc.io_utils import save_json
+    from misc.layout import result_file
 
-    save_json(os.path.join(args.result_dir, "config.json"),
+    save_json(result_file(args, "config.json"),
               {k: list(v) if isinstance(v, tuple) else v for k, v in vars(args).items()})
 
 
-def setup_logging(result_dir):
-    os.makedirs(result_dir, exist_ok=True)
-    handlers = [logging.StreamHandler(sys.stdout), logging.FileHandler(os.path.join(result_dir, "log.txt"))]
+def setup_logging(args):
+    from misc.layout import result_file
+
+    os.makedirs(args.result_dir, exist_ok=True)
+    handlers = [logging.StreamHandler(sys.stdout), logging.FileHandler(result_file(args, "log.txt"))]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
                         handlers=handlers, force=True)
 
 
-def record_timing(result_dir, module_name, seconds):
+def record_timing(args, module_name, seconds):
     """Merge one step's wall time into result/<run>/timings.json (cumulative over invocations,
-    so the report, the last step, lists every step that ran for this run)."""
+    so the report, the last step, lists every step that did work for this run)."""
     from misc.io_utils import save_json
+    from misc.layout import result_file
 
-    path = os.path.join(result_dir, "timings.json")
+    path = result_file(args, "timings.json")
     timings = json.load(open(path)) if os.path.isfile(path) else {}
     timings[module_name] = round(seconds, 1)
     save_json(path, timings)
@@ -386,9 +390,10 @@ def record_timing(result_dir, module_name, seconds):
 
 def main(argv=None):
     args = parse_args(argv)
-    setup_logging(args.result_dir)
+    setup_logging(args)
     save_config(args)
     log = logging.getLogger("run_sample")
+    from misc import layout
     from misc.rerun import SKIPPED, UNTIMED
 
     timings = {}
@@ -404,13 +409,13 @@ def main(argv=None):
             log.info("--- %s done", module_name)
             continue
         timings[module_name] = seconds
-        record_timing(args.result_dir, module_name, seconds)
+        record_timing(args, module_name, seconds)
         log.info("--- %s done in %.1f s", module_name, seconds)
     log.info("wall time per step that did work (s): %s", json.dumps(timings))
-    table = os.path.join(args.result_dir, "seed_table.txt")
+    table = layout.result_file(args, "seed_table.txt")
     if os.path.isfile(table):
         log.info("seed quality of this run (%s; report: %s):\n%s", table,
-                 os.path.join(args.result_dir, "report.md"), open(table).read().rstrip())
+                 layout.result_file(args, "report.md"), open(table).read().rstrip())
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ def resolve(args):
     return args
 
 
+def named_cluster_file(args, name):
+    """A cluster file per variant (scripts/reproduce_tables.py): sess/<run>/clusters_<name>.npy."""
+    return os.path.join(args.sess_dir, f"clusters_{name}.npy")
+
+
 def pretrained_small_backbone(args):
     """Shared by every run with the same stand-in settings (the pretraining is the slow part)."""
     widths = "-".join(str(w) for w in args.small_widths)
@@ -159,3 +164,13 @@ def result_file(args, name):
 
 def vis_dir(args):
     return os.path.join(args.result_dir, "vis")
+
+
+def image_dir(root):
+    """A VOC-format tree's images: <root>/JPEGImages/<id>.jpg."""
+    return os.path.join(root, "JPEGImages")
+
+
+def reproduction_dir(name, groups, seeds):
+    """scripts/reproduce_tables.py's tables: result/<name>/<groups>_seeds<seeds>/."""
+    return os.path.join(RESULT, name, "_".join(groups) + "_seeds" + "-".join(map(str, seeds)))

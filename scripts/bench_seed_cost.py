@@ -17,6 +17,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from misc import layout  # noqa: E402
 from misc.subsets import infer_ids  # noqa: E402
 from misc.tables import format_table  # noqa: E402
 from misc.torchutils import resolve_device  # noqa: E402
@@ -58,7 +59,7 @@ def main():
     device = resolve_device(args.device)
     ids = infer_ids(args)[:num]
     labels = load_cls_labels(args.cls_labels, ids)
-    dataset = MultiScaleDataset(ids, os.path.join(args.voc12_root, "JPEGImages"), labels, args.cam_scales)
+    dataset = MultiScaleDataset(ids, layout.image_dir(args.voc12_root), labels, args.cam_scales)
     net, _ = load_cam_net(args.cam_weights_name, device)
     net.requires_grad_(False)
     cam = time_method(net, dataset, cam_pair_maps(net), device)

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from misc import io_utils  # noqa: E402
+from misc import io_utils, layout  # noqa: E402
 from misc.tables import format_table  # noqa: E402
 from run_sample import parse_args  # noqa: E402
 from voc12.synthetic import SIDECAR_NAME  # noqa: E402
@@ -22,10 +22,9 @@ KINDS = ("hard", "easy", "positive")
 
 def main():
     args = parse_args()
-    out_dir = os.path.dirname(args.ood_list)
     with open(os.path.join(args.ood_root, SIDECAR_NAME)) as f:
         kind_of = {i: v["kind"] for i, v in json.load(f).items()}
-    rows = [line.split("\t") for line in io_utils.read_lines(os.path.join(out_dir, "candidates.tsv"))[1:]]
+    rows = [line.split("\t") for line in io_utils.read_lines(layout.mining_file(args, "candidates.tsv"))[1:]]
     final = set(io_utils.read_lines(args.ood_list))
     table, summary = [], {}
     for name in io_utils.read_lines(args.class_names_file):
@@ -41,10 +40,10 @@ def main():
     print(format_table(header, table))
     print(format_table(["kind", "pool", "p>=t for some class", "in D_ood"],
                        [[k, v["pool"], v["above_threshold"], v["in_ood_list"]] for k, v in summary.items()]))
-    report = json.load(open(os.path.join(out_dir, "mining_report.json")))
+    report = json.load(open(layout.mining_file(args, "mining_report.json")))
     print(f"positive rate r = {report['positive_rate_r']:.3f}, reviewer cost n/(1-r) = "
           f"{report['reviewer_cost_n_over_1_minus_r']:.1f} for n = {report['num_hard_ood']}")
-    io_utils.save_json(os.path.join(out_dir, "mining_by_kind.json"), {"per_class": table, "summary": summary})
+    io_utils.save_json(layout.mining_file(args, "mining_by_kind.json"), {"per_class": table, "summary": summary})
 
 
 if __name__ == "__main__":

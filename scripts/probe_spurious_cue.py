@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from misc import io_utils  # noqa: E402
-from misc.run_models import checkpoint_of, model_dir, selected_models  # noqa: E402
+from misc import io_utils, layout  # noqa: E402
+from misc.run_models import selected_models  # noqa: E402
 from misc.scoring import score_images  # noqa: E402
 from misc.tables import format_table  # noqa: E402
 from misc.torchutils import resolve_device  # noqa: E402
@@ -29,18 +29,18 @@ from voc12.voc_lists import build_cls_labels, seg_list_path  # noqa: E402
 
 def probe(args, model, device):
     names = io_utils.read_lines(args.class_names_file)
-    net, _ = load_cam_net(checkpoint_of(args, model), device)
+    net, _ = load_cam_net(layout.checkpoint_of(args, model), device)
     probe_ids = io_utils.read_lines(seg_list_path(args.voc12_root, "probe_neutral"))
     probe_labels = build_cls_labels(args.voc12_root, probe_ids, names, "mask")
-    p, _, _ = score_images(net, probe_ids, os.path.join(args.voc12_root, "JPEGImages"), device)
+    p, _, _ = score_images(net, probe_ids, layout.image_dir(args.voc12_root), device)
     neutral = {}
     for c, name in enumerate(names):
         rows = [i for i, image_id in enumerate(probe_ids) if probe_labels[image_id][c] == 1]
         neutral[name] = float(p[rows, c].mean()) if rows else None
     with open(os.path.join(args.ood_root, SIDECAR_NAME)) as f:
         sidecar = json.load(f)
-    ood_ids = io_utils.read_lines(os.path.join(args.ood_root, "candidates.txt"))
-    q, _, _ = score_images(net, ood_ids, os.path.join(args.ood_root, "JPEGImages"), device)
+    ood_ids = io_utils.read_lines(layout.candidate_list(args))
+    q, _, _ = score_images(net, ood_ids, layout.image_dir(args.ood_root), device)
     class_of_context = {v: k for k, v in CONTEXT_OF_CLASS.items()}
     hard = {}
     for context, cls in class_of_context.items():
@@ -59,7 +59,7 @@ def main():
     device = resolve_device(args.device)
     for model in selected_models(args):
         result = probe(args, model, device)
-        io_utils.save_json(os.path.join(model_dir(args, model), "spurious_cue_probe.json"), result)
+        io_utils.save_json(os.path.join(layout.model_dir(args, model), "spurious_cue_probe.json"), result)
         rows = [[name, p] for name, p in result["neutral_background_mean_p"].items()]
         print(f"\n[{model}] (b) mean p(c) of objects on neutral backgrounds")
         print(format_table(["class", "mean p(c)"], rows, "{:.3f}"))

@@ -30,14 +30,21 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import io_utils  # noqa: E402
+from misc import io_utils, layout  # noqa: E402
 from misc.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
+from run_sample import main as run_sample_main, parse_args  # noqa: E402
 from voc12.synthetic import SIDECAR_NAME  # noqa: E402
 
 
-
 def data_flags(name):
-    return ["--voc12_root", os.path.join("Data", name, "VOC2012"), "--ood_root", os.path.join("WOoD_dataset", f"synthetic_{name}")]
+    """One data set for every seed's run: the one a run named `name` would generate."""
+    args = parse_args(["--run_name", name])
+    return ["--voc12_root", args.voc12_root, "--ood_root", args.ood_root]
+
+
+def kind_list(run_name, kind):
+    """The easy-only / unmined D_ood lists of the ood_kinds group, in their own mining folder."""
+    return os.path.join(layout.mining_dir(parse_args(["--run_name", f"{run_name}_{kind}"])), "ood_list.txt")
 
 
 def variants(group, run_dir_name):
@@ -59,7 +66,7 @@ def variants(group, run_dir_name):
         return [(f"f5_ood{n}", term_flags(TERMS) + ["--ood_num", str(n)]) for n in (6, 30, 100)]
     if group == "ood_kinds":
         return [(f"kind_{kind}", term_flags(TERMS) + ["--mine_ood_pass", "false", "--ood_list",
-                                                      os.path.join("WOoD_dataset", f"{run_dir_name}_{kind}", "ood_list.txt")])
+                                                      kind_list(run_dir_name, kind)])
                 for kind in ("easy", "unmined")]
     raise ValueError(f"unknown group {group}")
 
@@ -69,9 +76,8 @@ def write_kind_lists(run_name, ood_root):
     with open(os.path.join(ood_root, SIDECAR_NAME)) as f:
         sidecar = json.load(f)
     ids = io_utils.read_lines(os.path.join(ood_root, "candidates.txt"))
-    io_utils.save_lines(os.path.join("WOoD_dataset", f"{run_name}_easy", "ood_list.txt"),
-                        [i for i in ids if sidecar[i]["kind"] == "easy"])
-    io_utils.save_lines(os.path.join("WOoD_dataset", f"{run_name}_unmined", "ood_list.txt"), ids)
+    io_utils.save_lines(kind_list(run_name, "easy"), [i for i in ids if sidecar[i]["kind"] == "easy"])
+    io_utils.save_lines(kind_list(run_name, "unmined"), ids)
 
 
 # The seed tables need steps 0-6 only; the CRF, IRN and picture steps would multiply the cost.
@@ -81,21 +87,20 @@ SEED_STEPS_ONLY = ["--eval_crf", "false", "--cam_to_ir_label_pass", "false", "--
 
 
 def run_seed(name, seed, groups, extra):
-    from run_sample import main
-
     run_name = f"{name}_s{seed}"
     data = data_flags(name)
     base = data + ["--seed", str(seed), "--run_name", run_name] + SEED_STEPS_ONLY + extra
-    main(base + ["--cam_models", "baseline"] + term_flags(()) + ["--cluster_pass", "false", "--train_wood_pass", "false"])
+    run_sample_main(base + ["--cam_models", "baseline"] + term_flags(()) + ["--cluster_pass", "false",
+                                                                             "--train_wood_pass", "false"])
     if "ood_kinds" in groups:
         write_kind_lists(run_name, data[3])
-    names = ["baseline"]
+    names, run_args = ["baseline"], parse_args(base)
     for group in groups:
         for name, flags in variants(group, run_name):
             names.append(name)
-            main(base + flags + ["--wood_name", name, "--cam_models", name,
-                                 "--cluster_file", os.path.join("sess", run_name, f"clusters_{name}.npy")])
-    return {name: json.load(open(os.path.join("result", run_name, name, "seed_eval.json"))) for name in names}
+            run_sample_main(base + flags + ["--wood_name", name, "--cam_models", name, "--cluster_file",
+                                            layout.named_cluster_file(run_args, name)])
+    return {name: json.load(open(layout.seed_eval(run_args, name))) for name in names}
 
 
 def aggregate(per_seed):
@@ -162,7 +167,7 @@ def main():
     seeds = [int(s) for s in args.seeds.split(",")]
     groups = [g for g in args.groups.split(",") if g]
     start = time.time()
-    out_dir = os.path.join("result", args.name, "_".join(groups) + "_seeds" + "-".join(map(str, seeds)))
+    out_dir = layout.reproduction_dir(args.name, groups, seeds)
     per_seed = [run_seed(args.name, seed, groups, extra) for seed in seeds]
     table = aggregate(per_seed)
     class_names = per_seed[0]["baseline"]["class_names"]

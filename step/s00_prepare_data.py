@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from misc import io_utils, rerun
+from misc import io_utils, layout, rerun
 from voc12 import synthetic, voc_lists
 from voc12.classes import VOC_CLASSES
 
@@ -67,7 +67,7 @@ def prepare_synthetic(args):
 
 def prepare_voc(args):
     voc_lists.require_dir(args.voc12_root, "VOC2012 devkit folder (--voc12_root)")
-    voc_lists.require_dir(os.path.join(args.voc12_root, "JPEGImages"), "VOC JPEGImages folder")
+    voc_lists.require_dir(layout.image_dir(args.voc12_root), "VOC JPEGImages folder")
     if args.sbd_root:
         voc_lists.require_dir(args.sbd_root, "SBD folder (--sbd_root)")
         train = voc_lists.build_train_aug(args.voc12_root, args.sbd_root)

@@ -87,7 +87,7 @@ def run(args):
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     candidate_ids = io_utils.read_lines(layout.candidate_list(args), "candidate OoD list")
     net, _ = load_cam_net(args.cam_weights_name, device)
-    image_dir = os.path.join(args.ood_root, "JPEGImages")
+    image_dir = layout.image_dir(args.ood_root)
     scores, scored_ids, unreadable = score_images(net, candidate_ids, image_dir, device,
                                                   args.ood_score_batch_size, args.ood_score_size, "score OoD candidates")
     io_utils.save_npy(os.path.join(out_dir, "candidate_scores.npy"),

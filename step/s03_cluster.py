@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from misc import io_utils, rerun, subsets
+from misc import io_utils, layout, rerun, subsets
 from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
@@ -40,9 +40,9 @@ def run(args):
     net, _ = load_cam_net(args.cam_weights_name, device)
     train_ids = subsets.train_ids(args)
     labels = load_cls_labels(args.cls_labels, train_ids)
-    _, z_in, in_ids, bad_in = forward_images(net, train_ids, os.path.join(args.voc12_root, "JPEGImages"), device,
+    _, z_in, in_ids, bad_in = forward_images(net, train_ids, layout.image_dir(args.voc12_root), device,
                                              args.ood_score_batch_size, None, "features D_in")
-    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, os.path.join(args.ood_root, "JPEGImages"),
+    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.image_dir(args.ood_root),
                                                         device, args.ood_score_batch_size, None, "features D_ood")
     if bad_in or bad_ood:
         raise ValueError(f"unreadable images: {sorted(bad_in) + sorted(bad_ood)}")

@@ -38,8 +38,8 @@ def build_loaders(args, num_classes):
     ids_in = train_ids(args)
     labels = load_cls_labels(args.cls_labels, ids_in)
     aug = dict(resize_long=tuple(args.cam_resize_long), crop_size=args.cam_crop_size, hor_flip=True)
-    in_set = ClassificationDataset(ids_in, os.path.join(args.voc12_root, "JPEGImages"), labels, num_classes, **aug)
-    ood_set = ClassificationDataset(ood_ids(args), os.path.join(args.ood_root, "JPEGImages"), None, num_classes, **aug)
+    in_set = ClassificationDataset(ids_in, layout.image_dir(args.voc12_root), labels, num_classes, **aug)
+    ood_set = ClassificationDataset(ood_ids(args), layout.image_dir(args.ood_root), None, num_classes, **aug)
     in_loader = make_loader(in_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
     ood_loader = make_loader(ood_set, min(args.ood_batch_size, len(ood_set)), True, args.seed + 1, args.num_workers,
                              drop_last=True)

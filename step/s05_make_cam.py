@@ -114,7 +114,7 @@ def run(args):
             maps_of = cam_pair_maps(net)
         out_dir = layout.cam_dir(args, model, models)
         start = time.time()
-        written = make_cams(net, ids, os.path.join(args.voc12_root, "JPEGImages"), labels, args.cam_scales,
+        written = make_cams(net, ids, layout.image_dir(args.voc12_root), labels, args.cam_scales,
                             out_dir, device, args.overwrite, maps_of, made_from)
         seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,

@@ -48,7 +48,7 @@ def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
     confusion = StreamingConfusion(num_classes)
     for image_id in tqdm(ids, desc="eval seeds + CRF", leave=False):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
-        rgb = load_rgb(os.path.join(voc_root, "JPEGImages"), image_id)
+        rgb = load_rgb(layout.image_dir(voc_root), image_id)
         confusion.update(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id))
     return confusion.scores()
 

@@ -14,7 +14,7 @@ from multiprocessing import get_context
 import numpy as np
 from tqdm import tqdm
 
-from misc import io_utils, rerun
+from misc import io_utils, layout, rerun
 from misc.crf import crf_seed
 from misc.images import IGNORE_LABEL, load_rgb, voc_palette
 from misc.layout import cam_dir, ir_label_dir
@@ -46,7 +46,7 @@ def _work(job):
 def run(args):
     ids = infer_ids(args)
     models = selected_models(args)
-    image_dir = os.path.join(args.voc12_root, "JPEGImages")
+    image_dir = layout.image_dir(args.voc12_root)
     total = 0
     for model in models:
         out_dir = ir_label_dir(args, model, models)

@@ -48,7 +48,7 @@ def made_from(args, model, models):
 def train_one(args, model, models, device, record):
     seed_everything(args.seed)  # per row: the row's initialisation does not depend on the rows before it
     ids = infer_ids(args)
-    dataset = IRLabelDataset(ids, os.path.join(args.voc12_root, "JPEGImages"), layout.ir_label_dir(args, model, models),
+    dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, model, models),
                              args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size)
     loader = make_loader(dataset, args.irn_batch_size, True, args.seed, args.num_workers, drop_last=True)
     net = new_boundary_net(args).to(device)

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from misc import io_utils, rerun
+from misc import io_utils, layout, rerun
 from misc.images import voc_palette
 from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
 from misc.path_index import random_walk
@@ -63,7 +63,7 @@ def run(args):
             continue
         total += len(todo)
         net = load_boundary_net(irn_checkpoint(args, model), device)
-        images = MultiScaleDataset(todo, os.path.join(args.voc12_root, "JPEGImages"),
+        images = MultiScaleDataset(todo, layout.image_dir(args.voc12_root),
                                    {i: np.zeros(1, np.float32) for i in todo}, scales=(1.0,))
         for index in tqdm(range(len(images)), desc=f"random walk {model}", leave=False):
             pack = images[index]

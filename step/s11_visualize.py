@@ -42,7 +42,7 @@ def choose_ids(args, ids):
 
 def image_rows(args, image_id, models):
     """One row of tiles per classifier for one image."""
-    rgb = load_rgb(os.path.join(args.voc12_root, "JPEGImages"), image_id)
+    rgb = load_rgb(layout.image_dir(args.voc12_root), image_id)
     gt = load_gt_mask(args.voc12_root, image_id)
     rows = []
     for model in models:
@@ -68,7 +68,7 @@ def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
     rows = []
     for k in largest:
         members = [ids[i] for i in np.flatnonzero(assignment == k)[:per_cluster]]
-        tiles = [label_tile(load_rgb(os.path.join(args.ood_root, "JPEGImages"), i), f"cluster {k}", scale=1)
+        tiles = [label_tile(load_rgb(layout.image_dir(args.ood_root), i), f"cluster {k}", scale=1)
                  for i in members]
         rows.append(hstack(tiles))
     return vstack(rows)
@@ -81,7 +81,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     labels = load_cls_labels(args.cls_labels, train_ids)
     ood_ids = io_utils.read_lines(args.ood_list)
     f_in, _ = load_cam_net(args.cam_weights_name, device)
-    probs, _, scored, _ = forward_images(f_in, ood_ids, os.path.join(args.ood_root, "JPEGImages"), device,
+    probs, _, scored, _ = forward_images(f_in, ood_ids, layout.image_dir(args.ood_root), device,
                                          args.ood_score_batch_size)
     sets = {}
     for name in wanted:
@@ -94,7 +94,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
         groups[model] = {}
         for label, ids in sets.items():
             root = args.voc12_root if "D_in" in label else args.ood_root
-            _, z, _, _ = forward_images(net, ids, os.path.join(root, "JPEGImages"), device, args.ood_score_batch_size)
+            _, z, _, _ = forward_images(net, ids, layout.image_dir(root), device, args.ood_score_batch_size)
             groups[model][label] = z
     return groups
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from misc import imutils, io_utils
+from misc import imutils, io_utils, layout
 from misc.images import load_rgb  # noqa: F401  (re-exported)
 from misc.io_utils import load_label_png
 from misc.torchutils import make_loader
@@ -99,7 +99,7 @@ def in_distribution_loaders(args, num_classes):
     train_ids = io_utils.read_lines(args.train_list, "train list")
     val_ids = io_utils.read_lines(args.val_list, "val list")
     labels = load_cls_labels(args.cls_labels, train_ids + val_ids)
-    image_dir = os.path.join(args.voc12_root, "JPEGImages")
+    image_dir = layout.image_dir(args.voc12_root)
     train_set = ClassificationDataset(train_ids, image_dir, labels, num_classes, tuple(args.cam_resize_long),
                                       args.cam_crop_size, hor_flip=True)
     val_set = ClassificationDataset(val_ids, image_dir, labels, num_classes, None, args.cam_crop_size, hor_flip=False)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from misc import io_utils
+from misc import io_utils, layout
 from voc12.classes import voc_palette
 from voc12.synthetic_draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor,
                                   neutral_background)
@@ -194,7 +194,7 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
             ids = [f"{split}_{i:05d}" for i in range(count)]
             for index, image_id in enumerate(tqdm(ids, desc=f"synthetic {split}", leave=False)):
                 img, mask, _ = make_in_distribution(cfg, split, index)
-                io_utils.save_image(os.path.join(voc_root, "JPEGImages", image_id + ".jpg"), img)
+                io_utils.save_image(os.path.join(layout.image_dir(voc_root), image_id + ".jpg"), img)
                 io_utils.save_label_png(os.path.join(voc_root, "SegmentationClass", image_id + ".png"), mask, palette)
             io_utils.save_lines(os.path.join(voc_root, "ImageSets", "Segmentation", split + ".txt"), ids)
         io_utils.save_lines(os.path.join(voc_root, "class_names.txt"), SYNTHETIC_CLASSES)
@@ -204,7 +204,7 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
         for index, kind in enumerate(tqdm(ood_kinds(cfg), desc="synthetic OoD pool", leave=False)):
             image_id = f"ood_{index:05d}"
             img, mask, contexts = make_ood_candidate(cfg, index, kind)
-            io_utils.save_image(os.path.join(ood_root, "JPEGImages", image_id + ".jpg"), img)
+            io_utils.save_image(os.path.join(layout.image_dir(ood_root), image_id + ".jpg"), img)
             present = sorted({SYNTHETIC_CLASSES[v - 1] for v in np.unique(mask) if v > 0})
             sidecar[image_id] = {"kind": kind, "contexts": contexts, "classes": present}
             ids.append(image_id)
