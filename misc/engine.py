@@ -28,10 +28,10 @@ import signal
 import time
 
 import torch
-from tqdm import tqdm
 
 from misc import io_utils, rerun
 from misc.layout import resume_path
+from misc.progress import progress
 from misc.torchutils import autocast_context, seed_everything
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
     step. Returns (step after the epoch, the epoch's mean of every part and of the loss)."""
     net.train()
     sums, count, seen, start = {}, 0, 0, time.time()
-    bar = tqdm(loader, desc=desc, leave=False, mininterval=1.0)
+    bar = progress(loader, desc=desc, leave=False, mininterval=1.0)
     for batch in bar:
         set_poly_lr(optimizer, step, max_step)
         with autocast_context(device, amp):

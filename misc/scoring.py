@@ -3,10 +3,10 @@ import logging
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from misc import imutils
 from misc.images import load_rgb
+from misc.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def forward_images(net, ids, image_dir, device, batch_size=32, size=None, desc="
     """
     net.eval()
     probs, feats, scored, unreadable = [], [], [], {}
-    for chunk in tqdm(list(_batches(list(ids), batch_size)), desc=desc, leave=False):
+    for chunk in progress(list(_batches(list(ids), batch_size)), desc=desc, leave=False):
         tensors = []
         for image_id in chunk:
             try:

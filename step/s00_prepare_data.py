@@ -22,8 +22,15 @@ LIST_FILES = ("train.txt", "val.txt", "infer.txt", "class_names.txt", "cls_label
 
 
 def _refuse_foreign_tree(folder, cfg, overwrite):
-    """An existing synthetic tree made with other settings is never silently replaced."""
+    """Step 0 generates only into an empty folder or its own synthetic tree: a user's tree (no
+    synthetic_config.json) is never written into, and one made with other settings is replaced
+    only with --overwrite prepare_data."""
     path = os.path.join(folder, "synthetic_config.json")
+    if os.path.isdir(folder) and os.listdir(folder) and not os.path.isfile(path):
+        raise FileExistsError(f"{folder} is not empty and holds no synthetic data set of this project "
+                              f"(no synthetic_config.json): step 0 will not generate into it. For your own VOC-format "
+                              f"data use --dataset voc (or --preset voc); for the synthetic set give an empty or new "
+                              f"--voc12_root/--ood_root")
     if overwrite or not os.path.isfile(path):
         return
     with open(path) as f:

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from misc import imutils, layout, rerun
 from misc.engine import fit, with_base_lr
+from misc.progress import progress
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
 from voc12 import synthetic
@@ -55,7 +55,7 @@ class PretrainImages(torch.utils.data.Dataset):
 
 
 def make_images(cfg, count):
-    samples = [synthetic.make_pretrain_sample(cfg, i) for i in tqdm(range(count), desc="pretrain images", leave=False)]
+    samples = [synthetic.make_pretrain_sample(cfg, i) for i in progress(range(count), desc="pretrain images", leave=False)]
     return [s[0] for s in samples], np.array([s[1] for s in samples]), np.array([s[2] for s in samples])
 
 

@@ -17,10 +17,10 @@ import time
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from misc import io_utils, layout, rerun
 from misc.advcam import advcam_maps, release_small_scale_steps
+from misc.progress import progress
 from misc.run_models import seed_method_of, selected_models
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
@@ -84,7 +84,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
     dataset = MultiScaleDataset(todo, image_dir, labels, scales)
-    for index in tqdm(range(len(dataset)), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}", leave=False):
+    for index in progress(range(len(dataset)), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}", leave=False):
         pack = dataset[index]
         keys = torch.nonzero(pack["label"])[:, 0]
         pyramid = [p.to(device) for p in pack["img"]]

@@ -11,13 +11,13 @@ import logging
 import os
 
 import numpy as np
-from tqdm import tqdm
 
 from misc import io_utils, layout, rerun
 from misc.crf import crf_seed
 from misc.images import load_rgb
 from misc.layout import cam_dir
 from misc.metrics import StreamingConfusion, cam_to_seed
+from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import infer_ids
 from misc.tables import format_table, pct, per_class_table, summary
@@ -33,7 +33,7 @@ def sweep_thresholds(start, stop, step):
 def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
     """{threshold: scores} for every threshold, reading each CAM and mask once."""
     confusions = {t: StreamingConfusion(num_classes) for t in thresholds}
-    for image_id in tqdm(ids, desc="eval seeds", leave=False):
+    for image_id in progress(ids, desc="eval seeds", leave=False):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
         gt = load_gt_mask(voc_root, image_id)
         if gt.shape != cam["high_res"].shape[1:]:
@@ -46,7 +46,7 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
 def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
     """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF")."""
     confusion = StreamingConfusion(num_classes)
-    for image_id in tqdm(ids, desc="eval seeds + CRF", leave=False):
+    for image_id in progress(ids, desc="eval seeds + CRF", leave=False):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
         rgb = load_rgb(layout.image_dir(voc_root), image_id)
         confusion.update(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id))

@@ -12,12 +12,12 @@ import os
 from multiprocessing import get_context
 
 import numpy as np
-from tqdm import tqdm
 
 from misc import io_utils, layout, rerun
 from misc.crf import crf_seed
 from misc.images import IGNORE_LABEL, load_rgb, voc_palette
 from misc.layout import cam_dir, ir_label_dir
+from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import infer_ids
 
@@ -60,11 +60,11 @@ def run(args):
         total += len(jobs)
         workers = max(1, min(args.crf_workers, len(jobs)))
         if workers == 1:
-            for job in tqdm(jobs, desc=f"ir_label {model}", leave=False):
+            for job in progress(jobs, desc=f"ir_label {model}", leave=False):
                 _work(job)
         else:
             with get_context("spawn").Pool(workers) as pool:
-                for _ in tqdm(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
+                for _ in progress(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
                               desc=f"ir_label {model}", leave=False):
                     pass
     return None if total else rerun.SKIPPED

@@ -14,12 +14,12 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from misc import io_utils, layout, rerun
 from misc.images import voc_palette
 from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
 from misc.path_index import random_walk
+from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
@@ -65,7 +65,7 @@ def run(args):
         net = load_boundary_net(irn_checkpoint(args, model), device)
         images = MultiScaleDataset(todo, layout.image_dir(args.voc12_root),
                                    {i: np.zeros(1, np.float32) for i in todo}, scales=(1.0,))
-        for index in tqdm(range(len(images)), desc=f"random walk {model}", leave=False):
+        for index in progress(range(len(images)), desc=f"random walk {model}", leave=False):
             pack = images[index]
             cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), pack["name"] + ".npy"))
             boundary = net.boundary(pack["img"][0].to(device))

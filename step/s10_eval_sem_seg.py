@@ -8,11 +8,11 @@ import json
 import logging
 import os
 
-from tqdm import tqdm
 
 from misc import io_utils, layout, rerun
 from misc.layout import sem_seg_dir
 from misc.metrics import StreamingConfusion
+from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import infer_ids
 from misc.tables import format_table, pct, per_class_table, summary
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def evaluate_masks(ids, mask_dir, voc_root, num_classes):
     confusion = StreamingConfusion(num_classes)
-    for image_id in tqdm(ids, desc="eval masks", leave=False):
+    for image_id in progress(ids, desc="eval masks", leave=False):
         mask = io_utils.load_label_png(os.path.join(mask_dir, image_id + ".png"))
         confusion.update(mask, load_gt_mask(voc_root, image_id))
     return confusion.scores()

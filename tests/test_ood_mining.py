@@ -85,3 +85,17 @@ def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir)
     assert report["num_positive"] == 1 and report["num_hard_ood"] == len(ids) - 1
     assert report["positive_rate_r"] == pytest.approx(1 / len(ids))
     assert ids[0] not in open("WOoD_dataset/smoke/ood_list.txt").read().split()
+
+
+def test_step2_never_replaces_an_ood_list_it_did_not_write(in_tmp_dir):
+    from run_sample import main
+
+    official = in_tmp_dir / "official_ood_list.txt"
+    official.write_text("ood_00001\nood_00002\n")
+    tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
+            "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
+            "--pretrain_num_images", "64", "--ood_list", str(official), "--steps", "0-2"]
+    with pytest.raises(FileExistsError, match="official_ood_list.txt exists and was not written by step 2.*"
+                                              "--mine_ood_pass false"):
+        main(tiny)
+    assert official.read_text() == "ood_00001\nood_00002\n"

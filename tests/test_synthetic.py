@@ -72,3 +72,18 @@ def test_step0_refuses_to_replace_a_tree_made_with_other_settings(in_tmp_dir):
     with pytest.raises(FileExistsError, match="syn_seed|seed"):
         s00_prepare_data.run(parse_args(base + ["--syn_seed", "7"]))
     assert digest_tree("Data") == before  # nothing lost
+
+
+@pytest.mark.parametrize("flag", ["--voc12_root", "--ood_root"])
+def test_step0_never_generates_into_a_users_folder(in_tmp_dir, flag):
+    from run_sample import parse_args
+    from step import s00_prepare_data
+
+    mine = in_tmp_dir / "my_voc"
+    (mine / "ImageSets" / "Segmentation").mkdir(parents=True)
+    (mine / "ImageSets" / "Segmentation" / "train.txt").write_text("2007_000032\n")
+    (mine / "candidates.txt").write_text("my_own\n")
+    before = digest_tree(str(mine))
+    with pytest.raises(FileExistsError, match="my_voc is not empty.*--dataset voc"):
+        s00_prepare_data.run(parse_args(["--preset", "smoke", flag, str(mine), "--syn_n_train", "4"]))
+    assert digest_tree(str(mine)) == before

@@ -15,9 +15,9 @@ import os
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from misc import io_utils, layout
+from misc.progress import progress
 from voc12.classes import voc_palette
 from voc12.synthetic_draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor,
                                   neutral_background)
@@ -192,7 +192,7 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
         n_probe = cfg.n_probe_per_class * len(SYNTHETIC_CLASSES)
         for split, count in (("train", cfg.n_train), ("val", cfg.n_val), ("probe_neutral", n_probe)):
             ids = [f"{split}_{i:05d}" for i in range(count)]
-            for index, image_id in enumerate(tqdm(ids, desc=f"synthetic {split}", leave=False)):
+            for index, image_id in enumerate(progress(ids, desc=f"synthetic {split}", leave=False)):
                 img, mask, _ = make_in_distribution(cfg, split, index)
                 io_utils.save_image(os.path.join(layout.image_dir(voc_root), image_id + ".jpg"), img)
                 io_utils.save_label_png(os.path.join(voc_root, "SegmentationClass", image_id + ".png"), mask, palette)
@@ -201,7 +201,7 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
         io_utils.save_json(os.path.join(voc_root, "synthetic_config.json"), dataclasses.asdict(cfg))
     if overwrite or not _is_complete(ood_root, cfg):
         sidecar, ids = {}, []
-        for index, kind in enumerate(tqdm(ood_kinds(cfg), desc="synthetic OoD pool", leave=False)):
+        for index, kind in enumerate(progress(ood_kinds(cfg), desc="synthetic OoD pool", leave=False)):
             image_id = f"ood_{index:05d}"
             img, mask, contexts = make_ood_candidate(cfg, index, kind)
             io_utils.save_image(os.path.join(layout.image_dir(ood_root), image_id + ".jpg"), img)
