@@ -322,8 +322,13 @@ def parse_args(argv=None):
     check_presets(parser)
     first, _ = parser.parse_known_args(argv)
     parser.set_defaults(**PRESETS[first.preset])
-    args = parser.parse_args(argv)
-    return resolve_defaults(args)
+    args = resolve_defaults(parser.parse_args(argv))
+    from misc.flag_checks import flag_problems
+
+    problems = flag_problems(args)
+    if problems:
+        parser.error("; ".join(problems))
+    return args
 
 
 def resolve_defaults(args):
@@ -393,7 +398,12 @@ def main(argv=None):
     setup_logging(args)
     save_config(args)
     log = logging.getLogger("run_sample")
-    from misc import layout
+    from misc import io_utils, layout
+
+    for root in (args.sess_dir, args.result_dir, layout.mining_dir(args)):  # the run's own folders only
+        removed = io_utils.remove_leftovers(root, recursive=True)
+        if removed:
+            log.info("removed %d temp files a killed run left in %s", removed, root)
     from misc.rerun import SKIPPED, UNTIMED
 
     timings = {}

@@ -29,6 +29,8 @@ def crf_seed(rgb, high_res, keys, threshold):
     The seed's local labels (0 = background, k = k-th labelled class) go through the CRF, then
     map back to class indices, as IRN's cam_to_ir_label does.
     """
+    if len(keys) == 0:  # no labelled class: all background, nothing to refine
+        return np.zeros(high_res.shape[1:], np.int64)
     padded = np.concatenate([np.full((1,) + high_res.shape[1:], threshold, high_res.dtype), high_res])
     local = np.argmax(padded, axis=0)  # ties go to the background, as IRN
     refined = crf_refine_labels(rgb, local, len(keys) + 1)

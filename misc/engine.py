@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import signal
 import time
 
 import torch
@@ -36,9 +35,6 @@ from misc.torchutils import autocast_context, seed_everything
 
 log = logging.getLogger(__name__)
 LAYOUT = "wood-checkpoint-1"
-# Fault injection for the resume tests: WOOD_KILL_AT="<desc>:<step>" SIGKILLs the process right
-# after optimisation step <step> of the training whose progress label starts with <desc>.
-KILL_AT = "WOOD_KILL_AT"
 
 
 def poly_lr(base_lr, step, max_step, power=0.9):
@@ -122,14 +118,6 @@ def save_final(path, checkpoint):
     rerun.record(path, checkpoint["made_from"], content=checkpoint["weights_sha1"])
 
 
-def _kill_if_asked(desc, step):
-    target = os.environ.get(KILL_AT)
-    if target:
-        name, _, at = target.rpartition(":")
-        if desc.startswith(name) and step == int(at):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
 def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc):
     """One pass over `loader`: poly lr, forward (autocast when asked), finite check, backward,
     step. Returns (step after the epoch, the epoch's mean of every part and of the loss)."""
@@ -150,7 +138,6 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
         for key, value in {**parts, "loss": loss.item()}.items():
             sums[key] = sums.get(key, 0.0) + value
         bar.set_postfix(loss=f"{loss.item():.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
-        _kill_if_asked(desc, step)
     seconds = time.time() - start
     return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
                   "seconds": seconds}

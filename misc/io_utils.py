@@ -6,7 +6,9 @@ open(path, "w") would give (0666 & ~umask), not mkstemp's private 0600. Text and
 whose content is unchanged are not rewritten, so an identical rerun leaves their times alone.
 """
 import json
+import logging
 import os
+import pickle
 import tempfile
 from contextlib import contextmanager
 
@@ -53,14 +55,18 @@ def _unchanged(path, data):
         return f.read() == data
 
 
-def remove_leftovers(folder):
-    """Delete the temp files a killed write left in `folder` (names `.<file>.<random>.tmp`)."""
+def remove_leftovers(folder, recursive=False):
+    """Delete the temp files a killed write left in `folder` (names `.<file>.<random>.tmp`);
+    returns how many."""
     if not os.path.isdir(folder):
         return 0
-    stale = [n for n in os.listdir(folder) if n.startswith(".") and n.endswith(TMP_SUFFIX)]
-    for name in stale:
-        os.remove(os.path.join(folder, name))
-    return len(stale)
+    count = 0
+    for root, _, names in os.walk(folder) if recursive else [(folder, None, os.listdir(folder))]:
+        for name in names:
+            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                os.remove(os.path.join(root, name))
+                count += 1
+    return count
 
 
 def save_npy(path, obj):
@@ -70,11 +76,52 @@ def save_npy(path, obj):
             np.save(f, obj, allow_pickle=True)
 
 
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays, dtypes and plain containers only (the idea of torch's weights_only):
+    a crafted .npy whose pickle names any other callable is refused, so no code runs."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+               ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not an array type; refused")
+
+
+def load_npy(path, what="array file"):
+    """np.load of a .npy written by save_npy (an array, or a dict of arrays as IRN's CAM files)
+    without running code: object arrays go through an unpickler that admits arrays only. The
+    error names the file. Returns the dict for a 0-d object array, else the array."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{what} not found: {path}")
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            if version not in readers:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran, dtype = readers[version](f)
+            if not dtype.hasobject:
+                return np.load(path, allow_pickle=False)
+            array = _ArraysOnlyUnpickler(f).load()
+    except (pickle.UnpicklingError, ValueError, EOFError, OSError) as err:
+        raise ValueError(f"cannot read {what} {path}: {err} (truncated, not written by this project, or it holds "
+                         f"objects other than arrays)") from err
+    if not isinstance(array, np.ndarray) or array.shape != shape:
+        raise ValueError(f"cannot read {what} {path}: not a numpy array of shape {shape}")
+    return array.item() if array.shape == () else array
+
+
 def load_cam_dict(path):
     """Read an IRN-format CAM file: {"keys": (K,), "cam": (K,h,w), "high_res": (K,H,W)}."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"CAM file not found: {path} (run step 5, make_cam, first)")
-    return np.load(path, allow_pickle=True).item()
+    cam = load_npy(path, "CAM file")
+    if not isinstance(cam, dict) or not {"keys", "cam", "high_res"} <= set(cam):
+        raise ValueError(f"CAM file {path} is not in IRN's format (a dict with keys, cam, high_res)")
+    return cam
 
 
 def save_json(path, obj):
@@ -100,6 +147,20 @@ def read_lines(path, what="list"):
         raise FileNotFoundError(f"{what} file not found: {path}")
     with open(path) as f:
         return [line.strip() for line in f if line.strip()]
+
+
+def read_ids(path, what="id list", empty_hint=""):
+    """The ids of a list file, in order: an empty list is an error, a duplicate id is dropped
+    with a warning (counting it twice would weight it twice); errors name the file."""
+    lines = read_lines(path, what)
+    if not lines:
+        raise ValueError(f"{what} {path} is empty: no image id in it{empty_hint}")
+    ids = list(dict.fromkeys(lines))
+    if len(ids) < len(lines):
+        repeated = sorted({i for i in lines if lines.count(i) > 1})
+        logging.getLogger(__name__).warning("%s %s lists %d ids more than once (kept once each): %s", what, path,
+                                            len(lines) - len(ids), repeated[:5])
+    return ids
 
 
 def save_torch(path, obj):
@@ -131,6 +192,11 @@ def load_label_png(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"label mask not found: {path}")
     try:
-        return np.asarray(Image.open(path))
+        with Image.open(path) as img:
+            mode, label = img.mode, np.asarray(img)
     except Exception as err:  # PIL raises several types for broken files
         raise ValueError(f"cannot read label mask {path}: {err}") from err
+    if label.ndim != 2:
+        raise ValueError(f"label mask {path} is a {mode} image: expected a palette or grey PNG of class indices "
+                         f"(0 background, 1..C classes, 255 ignore), as VOC's SegmentationClass")
+    return label

@@ -14,17 +14,15 @@ def seeded_subset(ids, num, seed):
 
 
 def train_ids(args):
-    return seeded_subset(io_utils.read_lines(args.train_list, "train list"), args.in_num, args.subset_seed)
+    return seeded_subset(io_utils.read_ids(args.train_list, "train list"), args.in_num, args.subset_seed)
 
 
 def ood_ids(args):
-    ids = io_utils.read_lines(args.ood_list, "hard-OoD list (run step 2)")
-    if not ids:
-        raise ValueError(f"{args.ood_list} is empty: step 2 selected no hard OoD image")
+    ids = io_utils.read_ids(args.ood_list, "hard-OoD list", " (step 2 selected no hard OoD image)")
     return seeded_subset(ids, args.ood_num, args.subset_seed)
 
 
 def infer_ids(args):
     """The images steps 5-11 work on: --infer_list, or a seeded --infer_num subset of it."""
-    ids = io_utils.read_lines(args.infer_list, "infer list")
+    ids = io_utils.read_ids(args.infer_list, "infer list")
     return seeded_subset(ids, args.infer_num, args.subset_seed)

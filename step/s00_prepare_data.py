@@ -67,8 +67,8 @@ def prepare_synthetic(args):
     sheet = synthetic.generate(cfg, args.voc12_root, args.ood_root, overwrite=args.overwrite)
     log.info("synthetic data in %s and %s (%.1f s); contact sheet: %s",
              args.voc12_root, args.ood_root, time.time() - start, sheet)
-    train = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
-    val = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "val"))
+    train = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "train"), "segmentation train list")
+    val = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "val"), "segmentation val list")
     return list(synthetic.SYNTHETIC_CLASSES), train, val, train
 
 
@@ -80,9 +80,9 @@ def prepare_voc(args):
         train = voc_lists.build_train_aug(args.voc12_root, args.sbd_root)
     else:
         log.warning("no --sbd_root: training on VOC seg train only (1,464 ids), not train_aug (10,582)")
-        train = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
-    val = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "val"))
-    infer = io_utils.read_lines(voc_lists.seg_list_path(args.voc12_root, "train"))
+        train = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "train"), "segmentation train list")
+    val = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "val"), "segmentation val list")
+    infer = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "train"), "segmentation train list")
     return list(VOC_CLASSES), train, val, infer
 
 

@@ -85,7 +85,7 @@ def run(args):
     device = resolve_device(args.device)
     out_dir = layout.mining_dir(args)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
-    candidate_ids = io_utils.read_lines(layout.candidate_list(args), "candidate OoD list")
+    candidate_ids = io_utils.read_ids(layout.candidate_list(args), "candidate OoD list")
     net, _ = load_cam_net(args.cam_weights_name, device)
     image_dir = layout.image_dir(args.ood_root)
     scores, scored_ids, unreadable = score_images(net, candidate_ids, image_dir, device,

@@ -49,7 +49,7 @@ def build_loaders(args, num_classes):
 def load_centres(args, device):
     if not os.path.isfile(args.cluster_file):
         raise FileNotFoundError(f"cluster file not found: {args.cluster_file} (run step 3, --cluster_pass true)")
-    clusters = np.load(args.cluster_file, allow_pickle=True).item()
+    clusters = io_utils.load_npy(args.cluster_file, "cluster file")
     centres = (torch.from_numpy(clusters["class_centres"]).to(device), torch.from_numpy(clusters["ood_centres"]).to(device))
     return centres, clusters["feature_norm_in"]
 

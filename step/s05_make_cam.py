@@ -62,6 +62,8 @@ def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None, scales
     maps_of = maps_of or cam_pair_maps(net)
     H, W = size
     strided = (math.ceil(H / 4), math.ceil(W / 4))
+    if len(keys) == 0:  # no labelled class: an empty seed (all background), not a crash
+        return pyramid[0].new_zeros((0, *strided)), pyramid[0].new_zeros((0, H, W))
     # Upsample to a multiple of the output stride, then crop: the feature grid stays aligned.
     up = (math.ceil(H / output_stride) * output_stride, math.ceil(W / output_stride) * output_stride)
     cam_sum, high_sum = 0.0, 0.0

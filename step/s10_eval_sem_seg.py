@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 def evaluate_masks(ids, mask_dir, voc_root, num_classes):
     confusion = StreamingConfusion(num_classes)
     for image_id in progress(ids, desc="eval masks", leave=False):
-        mask = io_utils.load_label_png(os.path.join(mask_dir, image_id + ".png"))
-        confusion.update(mask, load_gt_mask(voc_root, image_id))
+        path = os.path.join(mask_dir, image_id + ".png")
+        mask, gt = io_utils.load_label_png(path), load_gt_mask(voc_root, image_id)
+        if mask.shape != gt.shape:
+            raise ValueError(f"pseudo-mask of '{image_id}' ({path}) is {mask.shape} but its ground truth is {gt.shape}")
+        confusion.update(mask, gt)
     return confusion.scores()
 
 

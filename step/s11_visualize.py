@@ -62,7 +62,7 @@ def image_rows(args, image_id, models):
 
 
 def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
-    clusters = np.load(args.cluster_file, allow_pickle=True).item()
+    clusters = io_utils.load_npy(args.cluster_file, "cluster file")
     assignment, ids = clusters["ood_assignment"], clusters["ood_ids"]
     largest = np.argsort(-np.bincount(assignment))[:max_clusters]
     rows = []
@@ -77,9 +77,9 @@ def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
 def tsne_groups(args, models, class_names, device, per_set=80):
     """Fig. 7 inputs: z of single-label D_in images and of D_ood images F_in predicts as two classes."""
     wanted = [c for c in args.vis_tsne_classes.split(",") if c in class_names][:2] or class_names[:2]
-    train_ids = io_utils.read_lines(args.train_list)
+    train_ids = io_utils.read_ids(args.train_list, "train list")
     labels = load_cls_labels(args.cls_labels, train_ids)
-    ood_ids = io_utils.read_lines(args.ood_list)
+    ood_ids = io_utils.read_ids(args.ood_list, "hard-OoD list")
     f_in, _ = load_cam_net(args.cam_weights_name, device)
     probs, _, scored, _ = forward_images(f_in, ood_ids, layout.image_dir(args.ood_root), device,
                                          args.ood_score_batch_size)

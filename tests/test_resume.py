@@ -1,8 +1,9 @@
-"""Kill a training step with SIGKILL mid-epoch, rerun: the same weights and metrics as no kill.
+"""Kill steps with SIGKILL mid-way, rerun: the same weights, seeds, masks and metrics as no kill.
 
 Every training step goes through misc/engine.py, which checkpoints each epoch and seeds each
-epoch from (--seed, epoch); these runs kill the pretraining stand-in, F_in, W-OoD and the
-second row's IRN (after the first row's was saved) in real subprocesses.
+epoch from (--seed, epoch); per-image steps resume their folder. These runs kill, in real
+subprocesses, the pretraining stand-in, F_in and W-OoD mid-epoch, CAMs (step 5) after 5 images,
+the second row's IRN (after the first row's was saved) mid-epoch and the random walk (step 9).
 """
 import json
 import os
@@ -18,7 +19,8 @@ CHAIN = TINY + ["--pretrain_epochs", "2", "--irn_num_epoches", "2", "--steps", "
 CHECKPOINTS = ["sess/smoke/cam_baseline.pth", "sess/smoke/cam_wood.pth", "sess/smoke/irn_baseline.pth",
                "sess/smoke/irn_wood.pth"]
 METRICS = ["result/smoke/baseline/seed_eval.json", "result/smoke/wood/seed_eval.json",
-           "result/smoke/baseline/mask_eval.json", "result/smoke/wood/mask_eval.json", "WOoD_dataset/smoke/ood_list.txt"]
+           "result/smoke/baseline/mask_eval.json", "result/smoke/wood/mask_eval.json", "WOoD_dataset/smoke/ood_list.txt",
+           "result/smoke/wood/cam/train_00047.npy", "result/smoke/wood/sem_seg/train_00047.png"]
 
 
 def run_chain(cwd, kill_at=None):
@@ -41,20 +43,23 @@ def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
     whole.mkdir(), killed.mkdir()
     assert run_chain(whole).returncode == 0
     pretrained = [f for f in os.listdir(killed.parent / "whole" / "sess" / "pretrained") if f.endswith(".pth")]
-    for kill_at, resume_file in (("pretrain:6", f"sess/pretrained/{pretrained[0]}.resume"),
-                                 ("train F_in:4", "sess/smoke/cam_baseline.pth.resume"),
-                                 ("train wood:4", "sess/smoke/cam_wood.pth.resume"),
-                                 ("train IRN wood:4", "sess/smoke/irn_wood.pth.resume")):
+    for kill_at, resume_file in (("pretrain 2/2:2", f"sess/pretrained/{pretrained[0]}.resume"),
+                                 ("train F_in 2/2:1", "sess/smoke/cam_baseline.pth.resume"),
+                                 ("train wood 2/2:1", "sess/smoke/cam_wood.pth.resume"),
+                                 ("make_cam wood:5", None),
+                                 ("train IRN wood 2/2:2", "sess/smoke/irn_wood.pth.resume"),
+                                 ("random walk wood:5", None)):
         result = run_chain(killed, kill_at)
         assert result.returncode == -signal.SIGKILL, result.stdout[-3000:]
-        assert os.path.isfile(killed / resume_file)  # the epoch-1 checkpoint is there to resume from
-        assert not os.path.isfile(killed / resume_file[:-len(".resume")])  # never a half-trained final one
+        if resume_file:
+            assert os.path.isfile(killed / resume_file)  # the epoch-1 checkpoint is there to resume from
+            assert not os.path.isfile(killed / resume_file[:-len(".resume")])  # never a half-trained final one
     assert run_chain(killed).returncode == 0
     pretrained_path = f"sess/pretrained/{pretrained[0]}"
     for path in CHECKPOINTS + [pretrained_path]:
         assert weights(killed, path) == weights(whole, path), path  # bit for bit on CPU
     for path in METRICS:
-        assert open(killed / path).read() == open(whole / path).read(), path
+        assert open(killed / path, "rb").read() == open(whole / path, "rb").read(), path
     assert "resuming from" in open(killed / "result/smoke/log.txt").read()
     leftovers = [os.path.join(d, f) for d, _, fs in os.walk(killed) for f in fs if f.endswith((".resume", ".tmp"))]
     assert leftovers == []

@@ -103,3 +103,21 @@ def test_a_preset_key_that_is_not_a_flag_is_an_error(monkeypatch):
 def test_names_stay_inside_the_run_folders(flag, value):
     with pytest.raises(ValueError, match="a name, not a path"):
         parse_args([flag, value])
+
+
+@pytest.mark.parametrize("argv,named", [
+    (["--cam_eval_thres", "1.5"], "--cam_eval_thres 1.5: must lie in [0, 1]"),
+    (["--ood_score_thres", "-0.1"], "--ood_score_thres -0.1: must lie in [0, 1]"),
+    (["--distance_lambda", "-0.007"], "--distance_lambda -0.007: must not be negative"),
+    (["--exp_times", "-1"], "--exp_times -1: must not be negative"),
+    (["--cam_scales", "1.0,0"], "--cam_scales (1.0, 0.0): every scale must be positive"),
+    (["--conf_fg_thres", "0.1", "--conf_bg_thres", "0.2"], "--conf_fg_thres 0.1 must be above --conf_bg_thres 0.2"),
+    (["--cluster_K", "0"], "--cluster_K 0: must be at least 1"),
+    (["--ood_dist_topk", "0"], "--ood_dist_topk 0.0: must lie in (0, 1]"),
+    (["--cam_resize_long", "640,320"], "--cam_resize_long (640, 320): takes min,max"),
+    (["--cam_num_epoches", "0"], "--cam_num_epoches 0: must be at least 1"),
+])
+def test_bad_flags_are_refused_at_parse_time_naming_the_flag(argv, named, capsys):
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+    assert named in capsys.readouterr().err

@@ -96,8 +96,8 @@ def load_gt_mask(voc_root, image_id):
 
 def in_distribution_loaders(args, num_classes):
     """(train loader with IRN augmentation, val loader without) over --train_list / --val_list."""
-    train_ids = io_utils.read_lines(args.train_list, "train list")
-    val_ids = io_utils.read_lines(args.val_list, "val list")
+    train_ids = io_utils.read_ids(args.train_list, "train list")
+    val_ids = io_utils.read_ids(args.val_list, "val list")
     labels = load_cls_labels(args.cls_labels, train_ids + val_ids)
     image_dir = layout.image_dir(args.voc12_root)
     train_set = ClassificationDataset(train_ids, image_dir, labels, num_classes, tuple(args.cam_resize_long),

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from misc.io_utils import load_label_png, read_lines
+from misc.io_utils import load_label_png, load_npy, read_ids
 from voc12.classes import IGNORE_LABEL
 
 
@@ -25,11 +25,11 @@ def require_dir(path, what):
 
 def build_train_aug(voc_root, sbd_root):
     """Sorted ids of (SBD train + SBD val + VOC seg train) minus VOC seg val."""
-    voc_train = read_lines(seg_list_path(voc_root, "train"), "VOC segmentation train list")
-    voc_val = set(read_lines(seg_list_path(voc_root, "val"), "VOC segmentation val list"))
+    voc_train = read_ids(seg_list_path(voc_root, "train"), "VOC segmentation train list")
+    voc_val = set(read_ids(seg_list_path(voc_root, "val"), "VOC segmentation val list"))
     sbd = []
     for split in ("train", "val"):
-        sbd += read_lines(os.path.join(sbd_root, f"{split}.txt"), f"SBD {split} list")
+        sbd += read_ids(os.path.join(sbd_root, f"{split}.txt"), f"SBD {split} list")
     return sorted(set(sbd + voc_train) - voc_val)
 
 
@@ -86,7 +86,7 @@ def load_cls_labels(path, ids=None):
     """Read the {id: multi-hot} dict; with `ids`, check every id has a label."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"class label file not found: {path} (run step 0, prepare_data)")
-    labels = np.load(path, allow_pickle=True).item()
+    labels = load_npy(path, "class label file")
     for image_id in ids or ():
         if image_id not in labels:
             raise KeyError(f"id '{image_id}' has no class label in {path}")
