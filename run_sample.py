@@ -295,12 +295,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help with each flag's default and, where a preset changes it, the preset's value."""
 
     def _get_help_string(self, action):
-        text = action.help or ""
+        text, extra = action.help or "", ""
         if action.default is not argparse.SUPPRESS and action.option_strings and action.nargs != 0:
-            text += f" (default: {_shown(action.default)}"
+            extra = f" (default: {_shown(action.default)}"
             by_preset = [f"{n}: {_shown(v[action.dest])}" for n, v in sorted(PRESETS.items()) if action.dest in v]
-            text += "; " + ", ".join(by_preset) + ")" if by_preset else ")"
-        return text.replace("%", "%%")
+            extra += "; " + ", ".join(by_preset) + ")" if by_preset else ")"
+        return text + extra.replace("%", "%%")  # help texts are already %-escaped; the values are not
 
 
 def _shown(value):

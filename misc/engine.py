@@ -149,9 +149,9 @@ def _batch_len(batch):
 
 
 def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model_args, config, log_path, device,
-        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None):
+        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None, overwrite=False):
     """Train for `epochs` epochs (resuming from `<path>.resume` when it was made from the same
-    `made_from`), save the checkpoint at `path` and return it.
+    `made_from`, unless `overwrite`), save the checkpoint at `path` and return it.
 
     on_epoch_start(epoch): reseed extra random streams (e.g. W-OoD's OoD loader) from the epoch;
     on_epoch_end(epoch, record): extra numbers for the epoch's log line (e.g. validation).
@@ -164,7 +164,11 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
     made_from = rerun.as_stored(made_from)
     max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
     resume = resume_path(path)
-    io_utils.remove_leftovers(os.path.dirname(os.path.abspath(path)))
+    for name in (path, resume):  # only this checkpoint's: the folder may be shared (sess/pretrained)
+        io_utils.remove_leftovers(os.path.dirname(os.path.abspath(name)), prefix="." + os.path.basename(name) + ".")
+    if overwrite and os.path.isfile(resume):
+        log.info("%s: --overwrite, not resuming from %s", desc, resume)
+        os.remove(resume)
     if os.path.isfile(resume):
         saved = load_checkpoint(resume, "resume checkpoint")
         if saved["made_from"] == made_from:

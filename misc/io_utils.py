@@ -55,15 +55,15 @@ def _unchanged(path, data):
         return f.read() == data
 
 
-def remove_leftovers(folder, recursive=False):
-    """Delete the temp files a killed write left in `folder` (names `.<file>.<random>.tmp`);
-    returns how many."""
+def remove_leftovers(folder, recursive=False, prefix="."):
+    """Delete the temp files a killed write left in `folder` (names `.<file>.<random>.tmp`;
+    `prefix=".<file>."` for one file's only); returns how many."""
     if not os.path.isdir(folder):
         return 0
     count = 0
     for root, _, names in os.walk(folder) if recursive else [(folder, None, os.listdir(folder))]:
         for name in names:
-            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+            if name.startswith(prefix) and name.endswith(TMP_SUFFIX):
                 os.remove(os.path.join(root, name))
                 count += 1
     return count

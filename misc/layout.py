@@ -28,9 +28,19 @@ def check_name(flag, value):
     return value
 
 
+# Path flags a user may give; `args.given_paths` lists the ones given, whose files are the user's.
+PATH_FLAGS = ("voc12_root", "ood_root", "ood_list", "list_dir", "train_list", "val_list", "infer_list",
+              "cam_weights_name", "cluster_file", "backbone_weights", "cam_out_dir", "ir_label_out_dir",
+              "sem_seg_out_dir", "ood_review_decisions", "ood_candidate_list")
+
+
 def resolve(args):
     """Fill path flags left empty from the run name and data set."""
+    args.given_paths = [k for k in PATH_FLAGS if getattr(args, k, None)]
     args.run_name = check_name("--run_name", args.run_name or args.preset)
+    if args.run_name.startswith("synthetic_"):
+        raise ValueError(f"--run_name {args.run_name!r}: names starting with 'synthetic_' are the synthetic OoD pools' "
+                         f"folders (WOoD_dataset/synthetic_<run>); choose another name")
     check_name("--wood_name", args.wood_name)
     if args.wood_name.endswith("_advcam") or args.wood_name == "baseline":
         raise ValueError(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
@@ -42,6 +52,9 @@ def resolve(args):
     else:
         args.voc12_root = args.voc12_root or os.path.join(DATA, "VOC2012")
         args.ood_root = args.ood_root or os.path.join(OOD_DATA, "openimages")
+    if os.path.abspath(mining_dir(args)) == os.path.abspath(args.ood_root):
+        raise ValueError(f"--run_name {args.run_name!r}: step 2 would write its outputs into the OoD pool "
+                         f"{args.ood_root}; choose another run name")
     args.ood_list = args.ood_list or os.path.join(mining_dir(args), "ood_list.txt")
     args.list_dir = args.list_dir or os.path.join(args.sess_dir, "lists")
     args.train_list = args.train_list or os.path.join(args.list_dir, "train.txt")
@@ -164,6 +177,13 @@ def result_file(args, name):
 
 def vis_dir(args):
     return os.path.join(args.result_dir, "vis")
+
+
+def pool_content(args):
+    """What stands for the OoD pool's images in a made-from record: the synthetic pool's
+    generator settings, or (any other pool) its images folder, fingerprinted by its listing."""
+    config = os.path.join(args.ood_root, "synthetic_config.json")
+    return config if os.path.isfile(config) else image_dir(args.ood_root)
 
 
 def image_dir(root):

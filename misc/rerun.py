@@ -55,22 +55,38 @@ def _read_json(path):
 
 
 def _sidecar_if_unchanged(path):
-    """The sidecar of `path` if the file is still the one it recorded (same size and mtime)."""
+    """The sidecar of `path` if the file is still the one it recorded: same size and mtime, or
+    (copied, restored, touched) the same bytes."""
     record = _read_json(sidecar(path))
     if record is None or not os.path.isfile(path):
         return None
     stat = os.stat(path)
-    if record.get("size") != stat.st_size or record.get("mtime_ns") != stat.st_mtime_ns:
+    if record.get("size") != stat.st_size:
+        return None
+    if record.get("mtime_ns") != stat.st_mtime_ns and record.get("file_sha1") != file_sha1(path):
         return None
     return record
 
 
+def listing_fingerprint(folder):
+    """Checksum of a folder's file names, sizes and mtimes (not their bytes: cheap for a data set
+    of many thousand images), for folders no step of ours stamped."""
+    digest = hashlib.sha1(os.path.abspath(folder).encode())
+    for root, dirs, names in sorted(os.walk(folder)):
+        dirs.sort()
+        for name in sorted(names):
+            stat = os.stat(os.path.join(root, name))
+            digest.update(f"{os.path.relpath(os.path.join(root, name), folder)}:{stat.st_size}:{stat.st_mtime_ns};"
+                          .encode())
+    return digest.hexdigest()
+
+
 def fingerprint(path):
-    """What a consumer records of an input: "" if missing; a folder's made_from record checksum;
-    a recorded file's content checksum; otherwise the file's own checksum."""
+    """What a consumer records of an input: "" if missing; a folder's made_from record checksum
+    (or, unstamped, its listing); a recorded file's content checksum; otherwise its own checksum."""
     if os.path.isdir(path):
         stamp = os.path.join(path, STAMP)
-        return file_sha1(stamp) if os.path.isfile(stamp) else ""
+        return file_sha1(stamp) if os.path.isfile(stamp) else listing_fingerprint(path)
     if not os.path.isfile(path):
         return ""
     record = _sidecar_if_unchanged(path)
@@ -79,9 +95,9 @@ def fingerprint(path):
 
 def record(path, made_from, content=None):
     """Record what the file `path` (just written) was made from; `content` defaults to its checksum."""
-    stat = os.stat(path)
-    io_utils.save_json(sidecar(path), {"made_from": as_stored(made_from), "content": content or file_sha1(path),
-                                       "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    stat, sha1 = os.stat(path), file_sha1(path)
+    io_utils.save_json(sidecar(path), {"made_from": as_stored(made_from), "content": content or sha1,
+                                       "file_sha1": sha1, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
 
 
 def why_not_current(path, made_from):
@@ -95,8 +111,10 @@ def why_not_current(path, made_from):
 
 
 def changed(old, new):
-    """None if the records are equal, else 'made from other <keys>'."""
-    old, new = as_stored(old), as_stored(new)
+    """None if the records are equal, else 'made from other <keys>'. Keys starting with '_' are
+    bookkeeping (a folder's generation), not inputs."""
+    old = {k: v for k, v in as_stored(old).items() if not k.startswith("_")}
+    new = {k: v for k, v in as_stored(new).items() if not k.startswith("_")}
     if old == new:
         return None
     keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
@@ -119,32 +137,58 @@ def skip_file(path, made_from, overwrite, what):
 def must_remake(out_dir, made_from, overwrite, extension):
     """The folder rule. True when every image must be (re)made: --overwrite, or the folder was made
     from other settings, whose `*<extension>` files are then deleted first (so a killed remake
-    cannot leave stale files behind that a later resume would keep). Records `made_from`."""
+    cannot leave stale files behind that a later resume would keep). Records `made_from` with a
+    generation count that goes up on every full remake, so the folder's fingerprint changes and
+    the steps after it remake too (also after an --overwrite with unchanged settings). A non-empty
+    folder that no step of ours stamped is not ours: refused, never written into."""
+    path = os.path.join(out_dir, STAMP)
+    if os.path.isdir(out_dir) and not os.path.isfile(path) and any(
+            f.endswith(extension) for f in os.listdir(out_dir)):
+        raise FileExistsError(f"{out_dir} holds {extension} files that this project did not make (no {STAMP}): "
+                              f"it will not write into it; give an empty or new folder, or switch this step off "
+                              f"to use those files as they are")
     os.makedirs(out_dir, exist_ok=True)
     io_utils.remove_leftovers(out_dir)
-    path = os.path.join(out_dir, STAMP)
     old = _read_json(path)
     reason = changed(old, made_from) if old is not None else None
-    if reason or (overwrite and old is not None):
+    remake = overwrite or reason is not None or old is None
+    if old is not None and remake:
         stale = [f for f in os.listdir(out_dir) if f.endswith(extension)]
         log.warning("%s: %s: deleting its %d %s files and remaking them", out_dir,
                     reason or "--overwrite", len(stale), extension)
         for name in stale:
             os.remove(os.path.join(out_dir, name))
-    io_utils.save_json(path, as_stored(made_from))
+    generation = (old or {}).get("_generation", 0) + (1 if remake and old is not None else 0)
+    io_utils.save_json(path, {**as_stored(made_from), "_generation": generation})
     return overwrite or reason is not None
 
 
 def folder_is_complete(out_dir, made_from, names):
-    """A per-image folder holds every name and was made from `made_from` (nothing to do)."""
+    """A folder holds every name and was made from `made_from` (nothing to do)."""
     old = _read_json(os.path.join(out_dir, STAMP))
     return old is not None and changed(old, made_from) is None and all(
         os.path.isfile(os.path.join(out_dir, n)) for n in names)
 
 
+def is_ours(path):
+    """A file or folder a step of this project wrote (it carries our record)."""
+    return os.path.isfile(os.path.join(path, STAMP)) if os.path.isdir(path) else os.path.isfile(sidecar(path))
+
+
+def refuse_foreign(args, flag, path, hint):
+    """An output path the user gave (--<flag>) that holds something this project did not write
+    is the user's: an error, never replaced."""
+    if flag in getattr(args, "given_paths", ()) and os.path.exists(path) and not is_ours(path):
+        raise FileExistsError(f"--{flag} {path} exists and was not written by this project (no made-from record): "
+                              f"it will not be replaced; {hint}")
+
+
 def record_folder(out_dir, made_from):
-    """Record a folder whose files were all just written (written last: a kill leaves it unrecorded)."""
-    io_utils.save_json(os.path.join(out_dir, STAMP), as_stored(made_from))
+    """Record a folder whose files were all just written (written last: a kill leaves it
+    unrecorded); its generation goes up, so the steps after it see a remade folder."""
+    old = _read_json(os.path.join(out_dir, STAMP)) or {}
+    io_utils.save_json(os.path.join(out_dir, STAMP),
+                       {**as_stored(made_from), "_generation": old.get("_generation", 0) + 1})
 
 
 def fingerprints(paths):

@@ -28,6 +28,15 @@ def load_pretrained_backbone(backbone, args):
     log.info("backbone %s initialised from %s", args.backbone, path)
 
 
+def pretrained_inputs(args):
+    """{"pretrained": the weights file a new backbone starts from}, for made-from records ({} when
+    none: --backbone_pretrained false, or no ImageNet file found, which training reports)."""
+    if not args.backbone_pretrained:
+        return {}
+    path = args.backbone_weights if args.backbone == "small" else find_imagenet_weights(args.backbone_weights)
+    return {"pretrained": path} if path else {}
+
+
 def small_backbone_state(path):
     """The small backbone's weights: step 0b's checkpoint (its `backbone.` part) or a bare state dict."""
     state = load_torch_file(path, "pretrained small backbone")

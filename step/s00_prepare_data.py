@@ -52,8 +52,10 @@ def made_from(args):
         lists = [voc_lists.seg_list_path(args.voc12_root, s) for s in ("train", "val")]
         if args.sbd_root:
             lists += [os.path.join(args.sbd_root, f"{s}.txt") for s in ("train", "val")]
+        labels_from = ("Annotations",) if args.label_source == "xml" else ("SegmentationClassAug", "SegmentationClass")
         record.update(voc12_root=os.path.abspath(args.voc12_root),
                       sbd_root=os.path.abspath(args.sbd_root) if args.sbd_root else None,
+                      labels={f: rerun.fingerprint(os.path.join(args.voc12_root, f)) for f in labels_from},
                       lists={os.path.basename(os.path.dirname(p)) + "/" + os.path.basename(p): rerun.fingerprint(p)
                              for p in lists})
     return record
@@ -87,6 +89,9 @@ def prepare_voc(args):
 
 
 def run(args):
+    if os.path.isdir(args.list_dir) and os.listdir(args.list_dir):
+        rerun.refuse_foreign(args, "list_dir", args.list_dir,
+                             "give an empty or new --list_dir (the lists it holds can be passed as --train_list, ...)")
     if not args.overwrite and rerun.folder_is_complete(args.list_dir, made_from(args), LIST_FILES):
         log.info("lists are current, skipping: %s", args.list_dir)
         return rerun.SKIPPED

@@ -60,12 +60,15 @@ def make_images(cfg, count):
 
 
 PRETRAIN_FLAGS = ("small_widths", "pretrain_num_images", "pretrain_epochs", "pretrain_batch_size",
-                  "pretrain_learning_rate", "syn_seed", "syn_image_size")
+                  "pretrain_learning_rate", "syn_seed", "syn_image_size", "num_workers", "amp")
 
 
 def run(args):
     if args.backbone != "small":
         log.info("backbone %s: no pretraining stand-in (ImageNet weights come from a file)", args.backbone)
+        return rerun.SKIPPED
+    if "backbone_weights" in args.given_paths:
+        log.info("--backbone_weights %s given: it is an input, no pretraining", args.backbone_weights)
         return rerun.SKIPPED
     made_from = {k: getattr(args, k) for k in PRETRAIN_FLAGS}
     if rerun.skip_file(args.backbone_weights, made_from, args.overwrite, "pretrained backbone"):
@@ -92,4 +95,5 @@ def run(args):
 
     fit(net, optimizer, loader, loss_of, path=args.backbone_weights, epochs=args.pretrain_epochs, seed=args.syn_seed,
         made_from=made_from, model_args={"backbone": "small", "small_widths": list(args.small_widths)},
-        config=vars(args), log_path=layout.pretrain_log(args), device=device, amp=args.amp, desc="pretrain")
+        config=vars(args), log_path=layout.pretrain_log(args), device=device, amp=args.amp, desc="pretrain",
+        overwrite=args.overwrite)

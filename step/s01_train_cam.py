@@ -13,7 +13,7 @@ from misc import io_utils, layout, rerun
 from misc.cam_training import CLASSIFIER_FLAGS, build_optimizer, validate
 from misc.engine import fit
 from misc.torchutils import resolve_device, seed_everything
-from net.factory import new_cam_net
+from net.factory import new_cam_net, pretrained_inputs
 from voc12.datasets import in_distribution_loaders
 
 log = logging.getLogger(__name__)
@@ -22,14 +22,14 @@ FLAGS = CLASSIFIER_FLAGS + ("cam_num_epoches", "cam_learning_rate")
 
 def made_from(args):
     inputs = {"data": args.list_dir, "train_list": args.train_list, "val_list": args.val_list,
-              "cls_labels": args.cls_labels}
-    if args.backbone_pretrained and args.backbone == "small":
-        inputs["pretrained"] = args.backbone_weights
+              "cls_labels": args.cls_labels, **pretrained_inputs(args)}
     return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in FLAGS}}
 
 
 def run(args):
     record = made_from(args)
+    rerun.refuse_foreign(args, "cam_weights_name", args.cam_weights_name,
+                         "to use it as F_in, pass --train_cam_pass false; to train, give another --cam_weights_name")
     if rerun.skip_file(args.cam_weights_name, record, args.overwrite, "F_in"):
         return rerun.SKIPPED
     seed_everything(args.seed)  # the new classifier's initialisation
@@ -47,4 +47,4 @@ def run(args):
     fit(net, optimizer, train_loader, loss_of, path=args.cam_weights_name, epochs=args.cam_num_epoches,
         seed=args.seed, made_from=record, model_args=model_args, config=vars(args),
         log_path=layout.train_log(args, "baseline"), device=device, amp=args.amp, desc="train F_in",
-        on_epoch_end=lambda epoch, _: validate(net, val_loader, device))
+        on_epoch_end=lambda epoch, _: validate(net, val_loader, device), overwrite=args.overwrite)

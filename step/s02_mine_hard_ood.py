@@ -36,19 +36,12 @@ MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_m
 
 def made_from(args):
     inputs = {"f_in": args.cam_weights_name, "candidates": layout.candidate_list(args),
-              "pool": os.path.join(args.ood_root, "synthetic_config.json")}
+              "pool": layout.pool_content(args)}
     if args.ood_review == "manual":
         inputs["decisions"] = layout.review_decisions(args)
     if args.ood_review == "simulated":
         inputs["sidecar"] = os.path.join(args.ood_root, SIDECAR_NAME)
     return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in MINING_FLAGS}}
-
-
-def refuse_foreign_list(path):
-    """An --ood_list that step 2 did not write is the user's: never replaced."""
-    if os.path.isfile(path) and not os.path.isfile(rerun.sidecar(path)):
-        raise FileExistsError(f"--ood_list {path} exists and was not written by step 2 (no {rerun.sidecar(path)}); "
-                              f"to train on it, pass --mine_ood_pass false; to mine, give another --ood_list")
 
 
 def decisions_for(args, candidates, out_dir):
@@ -79,7 +72,8 @@ def decisions_for(args, candidates, out_dir):
 
 def run(args):
     record = made_from(args)
-    refuse_foreign_list(args.ood_list)
+    rerun.refuse_foreign(args, "ood_list", args.ood_list,
+                         "to train on it, pass --mine_ood_pass false; to mine, give another --ood_list")
     if rerun.skip_file(args.ood_list, record, args.overwrite, "hard-OoD list"):
         return rerun.SKIPPED
     device = resolve_device(args.device)
@@ -103,7 +97,6 @@ def run(args):
     positives = {i for i, d in decisions.items() if d == "positive"}
     reviewed = [c for c in candidates if c.image_id in decisions]
     chosen = select_hard_ood(reviewed, positives, args.ood_per_class_max or None, args.ood_num_max or None)
-    io_utils.save_lines(args.ood_list, [c.image_id for c in chosen])
 
     r = positive_rate(len(decisions), len(positives)) if args.ood_review != "none" else None
     report = {
@@ -116,7 +109,8 @@ def run(args):
                           "in_ood_list": sum(c.class_name == n for c in chosen)} for n in class_names},
     }
     io_utils.save_json(os.path.join(out_dir, "mining_report.json"), report)
-    rerun.record(args.ood_list, record)  # last: a kill before it remakes the whole step
+    io_utils.save_lines(args.ood_list, [c.image_id for c in chosen])
+    rerun.record(args.ood_list, record)  # right after the list: a kill between them remakes the step
     rows = [[n, v["kept"], v["positive"], v["in_ood_list"]] for n, v in report["per_class"].items()]
     log.info("hard-OoD mining (%d candidates, %d unreadable, %d below %.2f for every class):\n%s",
              len(candidate_ids), len(unreadable), counts["removed_easy"], args.ood_score_thres,

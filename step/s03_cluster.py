@@ -21,18 +21,20 @@ from voc12.voc_lists import load_cls_labels
 log = logging.getLogger(__name__)
 
 
-CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "ood_score_batch_size")
+CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed")
 
 
 def made_from(args):
     """F_in, D_in and D_ood (their lists and subsets) and the clustering settings."""
     inputs = {"f_in": args.cam_weights_name, "data": args.list_dir, "train_list": args.train_list,
-              "cls_labels": args.cls_labels, "ood_list": args.ood_list}
+              "cls_labels": args.cls_labels, "ood_list": args.ood_list, "pool": layout.pool_content(args)}
     return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in CLUSTER_FLAGS}}
 
 
 def run(args):
     record = made_from(args)
+    rerun.refuse_foreign(args, "cluster_file", args.cluster_file,
+                         "to use it, pass --cluster_pass false; to cluster, give another --cluster_file")
     if rerun.skip_file(args.cluster_file, record, args.overwrite, "clusters"):
         return rerun.SKIPPED
     ood_ids = subsets.ood_ids(args)

@@ -39,8 +39,10 @@ def build_loaders(args, num_classes):
     labels = load_cls_labels(args.cls_labels, ids_in)
     aug = dict(resize_long=tuple(args.cam_resize_long), crop_size=args.cam_crop_size, hor_flip=True)
     in_set = ClassificationDataset(ids_in, layout.image_dir(args.voc12_root), labels, num_classes, **aug)
-    ood_set = ClassificationDataset(ood_ids(args), layout.image_dir(args.ood_root), None, num_classes, **aug)
     in_loader = make_loader(in_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
+    if not uses_ood(args):  # the fine-tune control and pull-only runs read no OoD image
+        return in_loader, None
+    ood_set = ClassificationDataset(ood_ids(args), layout.image_dir(args.ood_root), None, num_classes, **aug)
     ood_loader = make_loader(ood_set, min(args.ood_batch_size, len(ood_set)), True, args.seed + 1, args.num_workers,
                              drop_last=True)
     return in_loader, ood_loader
@@ -82,9 +84,16 @@ WOOD_FLAGS = CLASSIFIER_FLAGS + (
     "ood_adv_climb", "ood_adv_eps", "ood_class_mask")
 
 
+def uses_ood(args):
+    """D_ood takes part through the OoD BCE (Eq. 3) or the push term (Eq. 2)."""
+    return args.wood_cls_ood or args.wood_push
+
+
 def made_from(args):
     inputs = {"f_in": args.cam_weights_name, "data": args.list_dir, "train_list": args.train_list,
-              "cls_labels": args.cls_labels, "ood_list": args.ood_list}
+              "cls_labels": args.cls_labels}
+    if uses_ood(args):
+        inputs.update(ood_list=args.ood_list, pool=layout.pool_content(args))
     if args.wood_pull or args.wood_push:
         inputs["clusters"] = args.cluster_file
     return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in WOOD_FLAGS}}
@@ -99,7 +108,6 @@ def run(args):
     device = resolve_device(args.device)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     net, f_in = load_cam_net(args.cam_weights_name, device)  # initialised from F_in
-    uses_ood = args.wood_cls_ood or args.wood_push
     in_loader, ood_loader = build_loaders(args, len(class_names))
     centres, f_in_norm = load_centres(args, device) if (args.wood_pull or args.wood_push) else (None, None)
     optimizer = build_optimizer(net, args.wood_learning_rate, args.cam_weight_decay, args.cam_momentum)
@@ -110,8 +118,11 @@ def run(args):
 
     def restart_ood_stream(epoch):
         """The OoD batches of an epoch depend on (seed, epoch) only, so a resumed run draws the same."""
+        if ood_loader is None:
+            ood_stream["it"] = None
+            return
         ood_loader.generator.manual_seed(epoch_seed(args.seed, epoch, stream=1))
-        ood_stream["it"] = endless(ood_loader) if uses_ood else None
+        ood_stream["it"] = endless(ood_loader)
 
     def loss_of(batch_in):
         batch_ood = next(ood_stream["it"]) if ood_stream["it"] else None
@@ -126,4 +137,5 @@ def run(args):
     fit(net, optimizer, in_loader, loss_of, path=path, epochs=args.wood_num_epoches, seed=args.seed,
         made_from=record, model_args=f_in["model_args"], config=vars(args),
         log_path=layout.train_log(args, args.wood_name), device=device, amp=args.amp,
-        desc=f"train {args.wood_name}", on_epoch_start=restart_ood_stream, on_epoch_end=warn_on_norm)
+        desc=f"train {args.wood_name}", on_epoch_start=restart_ood_stream, on_epoch_end=warn_on_norm,
+        overwrite=args.overwrite)

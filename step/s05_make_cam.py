@@ -108,7 +108,8 @@ def run(args):
         net, _ = load_cam_net(checkpoint, device)
         net.requires_grad_(False)  # AdvCAM needs gradients for the image only
         method = seed_method_of(model)
-        made_from = {"method": method, "checkpoint": rerun.fingerprint(checkpoint)}
+        made_from = {"method": method, **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
+                                                             "cls_labels": args.cls_labels})}
         if method == "advcam":
             maps_of = advcam_pair_maps(net, args)
             made_from.update({k: getattr(args, k) for k in ADVCAM_FLAGS})

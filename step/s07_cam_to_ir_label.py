@@ -50,8 +50,8 @@ def run(args):
     total = 0
     for model in models:
         out_dir = ir_label_dir(args, model, models)
-        made_from = {"cam": rerun.fingerprint(cam_dir(args, model, models)), "conf_fg_thres": args.conf_fg_thres,
-                     "conf_bg_thres": args.conf_bg_thres}
+        made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
+                     "conf_fg_thres": args.conf_fg_thres, "conf_bg_thres": args.conf_bg_thres}
         overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
         jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres)

@@ -18,14 +18,14 @@ from misc.run_models import selected_models
 from misc.subsets import infer_ids
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
-from net.factory import load_pretrained_backbone
+from net.factory import load_pretrained_backbone, pretrained_inputs
 from net.irn_net import BoundaryNet, affinity_loss
 from voc12.ir_label_dataset import IRLabelDataset
 
 log = logging.getLogger(__name__)
 IRN_FLAGS = ("irn_crop_size", "irn_resize_long", "irn_batch_size", "irn_num_epoches", "irn_learning_rate",
              "irn_weight_decay", "irn_radius", "cam_momentum", "backbone", "small_widths", "backbone_pretrained",
-             "seed", "amp")
+             "seed", "amp", "num_workers")
 
 
 def new_boundary_net(args):
@@ -38,9 +38,7 @@ def new_boundary_net(args):
 def made_from(args, model, models):
     """What an IRN is trained from: its IR-label folder, the training ids, the backbone and the IRN flags."""
     ids = "\n".join(infer_ids(args)).encode()
-    inputs = {"ir_label": layout.ir_label_dir(args, model, models)}
-    if args.backbone_pretrained and args.backbone == "small":
-        inputs["pretrained"] = args.backbone_weights
+    inputs = {"ir_label": layout.ir_label_dir(args, model, models), **pretrained_inputs(args)}
     return {**rerun.fingerprints(inputs), "ids_sha1": hashlib.sha1(ids).hexdigest(),
             **{k: getattr(args, k) for k in IRN_FLAGS}}
 
@@ -64,7 +62,8 @@ def train_one(args, model, models, device, record):
     fit(net, optimizer, loader, loss_of, path=layout.irn_checkpoint(args, model), epochs=args.irn_num_epoches,
         seed=args.seed, made_from=record, config=vars(args),
         model_args={"backbone": args.backbone, "small_widths": list(args.small_widths)},
-        log_path=layout.irn_train_log(args, model), device=device, amp=args.amp, desc=f"train IRN {model}")
+        log_path=layout.irn_train_log(args, model), device=device, amp=args.amp, desc=f"train IRN {model}",
+        overwrite=args.overwrite)
 
 
 def run(args):

@@ -53,8 +53,8 @@ def run(args):
     palette, total = voc_palette(), 0
     for model in models:
         out_dir = sem_seg_dir(args, model, models)
-        made_from = {"cam": rerun.fingerprint(cam_dir(args, model, models)),
-                     "irn": rerun.fingerprint(irn_checkpoint(args, model)),
+        made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "irn": irn_checkpoint(args, model),
+                                           "data": args.list_dir}),
                      **{k: getattr(args, k) for k in RW_FLAGS}}
         overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
         todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]

@@ -88,3 +88,49 @@ def test_a_mask_of_the_wrong_size_names_the_image(tmp_path):
     io_utils.save_label_png(str(tmp_path / "masks" / "img1.png"), np.zeros((6, 8), np.uint8), voc_palette())
     with pytest.raises(ValueError, match="pseudo-mask of 'img1' .* is \\(6, 8\\) but its ground truth is \\(8, 8\\)"):
         evaluate_masks(["img1"], str(tmp_path / "masks"), str(voc), 2)
+
+
+def test_a_batch_larger_than_the_training_set_is_an_error_not_a_zero_step_training(in_tmp_dir):
+    from run_sample import main
+
+    tiny = ["--preset", "smoke", "--syn_n_train", "12", "--syn_n_val", "4", "--syn_n_probe_per_class", "1",
+            "--syn_n_ood_hard", "2", "--syn_n_ood_easy", "2", "--syn_n_ood_positive", "1",
+            "--backbone_pretrained", "false", "--steps", "0,1", "--cam_batch_size", "16"]
+    with pytest.raises(ValueError, match="training would take 0 steps; lower the batch size"):
+        main(tiny)
+    assert not os.path.exists("sess/smoke/cam_baseline.pth")  # nothing saved as trained
+
+
+def test_a_users_checkpoint_given_as_output_is_never_replaced(in_tmp_dir):
+    from run_sample import main
+
+    mine = in_tmp_dir / "official_f_in.pth"
+    torch.save({"weights": torch.zeros(2)}, mine)
+    before = mine.read_bytes()
+    tiny = ["--preset", "smoke", "--syn_n_train", "12", "--syn_n_val", "4", "--syn_n_probe_per_class", "1",
+            "--syn_n_ood_hard", "2", "--syn_n_ood_easy", "2", "--syn_n_ood_positive", "1",
+            "--backbone_pretrained", "false", "--steps", "0,1", "--cam_weights_name", str(mine)]
+    with pytest.raises(FileExistsError, match="official_f_in.pth exists and was not written by this project.*"
+                                              "--train_cam_pass false"):
+        main(tiny)
+    assert mine.read_bytes() == before
+
+
+def test_a_given_pretrained_backbone_is_an_input_not_retrained(in_tmp_dir, caplog):
+    from run_sample import parse_args
+    from step import s00_pretrain_backbone
+
+    weights = in_tmp_dir / "stand_in_seed0.pth"
+    weights.write_bytes(b"someone else's weights")
+    args = parse_args(["--preset", "smoke", "--syn_seed", "1", "--backbone_weights", str(weights)])
+    with caplog.at_level(logging.INFO):
+        assert s00_pretrain_backbone.run(args) == "skipped"
+    assert weights.read_bytes() == b"someone else's weights" and "it is an input" in caplog.text
+
+
+@pytest.mark.parametrize("argv", [["--run_name", "synthetic_smoke"], ["--preset", "voc", "--run_name", "openimages"]])
+def test_a_run_name_may_not_collide_with_an_ood_pool(argv):
+    from run_sample import parse_args
+
+    with pytest.raises(ValueError, match="synthetic_|OoD pool"):
+        parse_args(argv)

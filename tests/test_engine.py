@@ -25,7 +25,7 @@ class Interrupt(Exception):
     pass
 
 
-def _toy(tmp_path, stop_at=None):
+def _toy(tmp_path, stop_at=None, overwrite=False):
     """A linear regression trained 3 epochs of 3 steps; raises Interrupt after step `stop_at`."""
     torch.manual_seed(0)
     x, y = torch.randn(24, 4), torch.randn(24, 1)
@@ -44,7 +44,7 @@ def _toy(tmp_path, stop_at=None):
     path = str(tmp_path / "toy.pth")
     return lambda: engine.fit(net, opt, loader, loss_of, path=path, epochs=3, seed=5, made_from={"toy": 1},
                               model_args={"in": 4}, config={"lr": 0.1}, log_path=str(tmp_path / "log.jsonl"),
-                              device=torch.device("cpu"), desc="toy"), path
+                              device=torch.device("cpu"), desc="toy", overwrite=overwrite), path
 
 
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path):
@@ -116,3 +116,14 @@ def test_training_with_zero_steps_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="0 steps; lower the batch size"):
         engine.fit(net, opt, loader, None, path=str(tmp_path / "x.pth"), epochs=2, seed=0, made_from={},
                    model_args={}, config={}, log_path=str(tmp_path / "log"), device=torch.device("cpu"))
+
+
+def test_overwrite_trains_from_scratch_instead_of_resuming(tmp_path):
+    train, path = _toy(tmp_path, stop_at=5)
+    with pytest.raises(Interrupt):
+        train()
+    train, path = _toy(tmp_path, overwrite=True)
+    checkpoint = train()
+    assert len(checkpoint["history"]) == 3 and checkpoint["step"] == 9
+    steps_run = [json.loads(line)["epoch"] for line in open(tmp_path / "log.jsonl")]
+    assert steps_run == [1, 2, 3] and not os.path.isfile(resume_path(path))

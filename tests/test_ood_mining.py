@@ -95,7 +95,7 @@ def test_step2_never_replaces_an_ood_list_it_did_not_write(in_tmp_dir):
     tiny = ["--preset", "smoke", "--syn_n_train", "24", "--syn_n_val", "8", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "4", "--syn_n_ood_easy", "4", "--syn_n_ood_positive", "2",
             "--pretrain_num_images", "64", "--ood_list", str(official), "--steps", "0-2"]
-    with pytest.raises(FileExistsError, match="official_ood_list.txt exists and was not written by step 2.*"
+    with pytest.raises(FileExistsError, match="official_ood_list.txt exists and was not written by this project.*"
                                               "--mine_ood_pass false"):
         main(tiny)
     assert official.read_text() == "ood_00001\nood_00002\n"

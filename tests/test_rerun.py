@@ -2,13 +2,15 @@
 import json
 import os
 
-from misc import io_utils
+import pytest
+
+from misc import io_utils, rerun
 from misc.rerun import STAMP, fingerprint, must_remake, record, sidecar, skip_file, why_not_current
 
 
 def test_first_run_resumes_and_records_what_it_was_made_from(tmp_path):
     assert must_remake(str(tmp_path), {"a": (1, 2)}, False, ".png") is False
-    assert json.load(open(tmp_path / STAMP)) == {"a": [1, 2]}
+    assert json.load(open(tmp_path / STAMP)) == {"a": [1, 2], "_generation": 0}
     assert must_remake(str(tmp_path), {"a": (1, 2)}, False, ".png") is False  # tuples read back as lists
     assert must_remake(str(tmp_path), {"a": (1, 2)}, True, ".png") is True  # --overwrite
 
@@ -41,6 +43,32 @@ def test_fingerprint_follows_content_and_records(tmp_path):
     user_file = fingerprint(path)  # a file without a record: its own checksum
     record(path, {"a": 1}, content="weights-sha1")
     assert fingerprint(path) == "weights-sha1" != user_file  # the producer's content checksum
-    os.utime(path, ns=(1, 1))  # changed behind our back: the record no longer vouches for it
-    assert fingerprint(path) == user_file
+    with open(path, "w") as f:  # edited behind our back (same size): the record no longer vouches for it
+        f.write("weights v2")
+    os.utime(path, ns=(1, 1))
+    assert fingerprint(path) == rerun.file_sha1(path) != user_file
     assert os.path.isfile(sidecar(path)) and fingerprint(str(tmp_path / "missing")) == ""
+
+
+def test_a_full_remake_changes_the_folder_fingerprint_even_with_the_same_settings(tmp_path):
+    must_remake(str(tmp_path), {"cam": "x"}, False, ".png")
+    first = fingerprint(str(tmp_path))
+    assert must_remake(str(tmp_path), {"cam": "x"}, False, ".png") is False and fingerprint(str(tmp_path)) == first
+    assert must_remake(str(tmp_path), {"cam": "x"}, True, ".png") is True  # --overwrite: remade...
+    assert fingerprint(str(tmp_path)) != first  # ...so the steps after it remake too
+
+
+def test_a_folder_of_files_this_project_did_not_make_is_refused(tmp_path):
+    (tmp_path / "a.npy").write_bytes(b"the official release's CAM")
+    with pytest.raises(FileExistsError, match="did not make"):
+        must_remake(str(tmp_path), {"cam": "x"}, False, ".npy")
+    assert (tmp_path / "a.npy").read_bytes() == b"the official release's CAM"
+    assert fingerprint(str(tmp_path)) != fingerprint(str(tmp_path / "missing"))  # unstamped: by its listing
+
+
+def test_a_copied_file_keeps_its_record(tmp_path):
+    path = str(tmp_path / "ckpt.pth")
+    io_utils.save_text(path, "weights")
+    record(path, {"a": 1}, content="weights-sha1")
+    os.utime(path, ns=(7, 7))  # cp without -p, a restore, a touch: same bytes, new mtime
+    assert fingerprint(path) == "weights-sha1" and why_not_current(path, {"a": 1}) is None

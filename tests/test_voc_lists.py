@@ -84,3 +84,16 @@ def test_voc_step0_names_a_missing_devkit(in_tmp_dir):
     args = parse_args(["--preset", "voc", "--voc12_root", "no/such/VOC2012"])
     with pytest.raises(FileNotFoundError, match="no/such/VOC2012"):
         s00_prepare_data.run(args)
+
+
+def test_voc_step0_names_an_empty_list(tiny_voc, in_tmp_dir):
+    from run_sample import parse_args
+    from step import s00_prepare_data
+
+    voc, sbd = tiny_voc
+    os.makedirs(os.path.join(voc, "JPEGImages"))
+    open(os.path.join(voc, "ImageSets", "Segmentation", "val.txt"), "w").close()
+    args = parse_args(["--preset", "voc", "--voc12_root", voc, "--sbd_root", sbd, "--run_name", "t"])
+    with pytest.raises(ValueError, match="val.txt is empty"):
+        s00_prepare_data.run(args)
+    assert not os.path.exists(args.train_list)  # nothing half-made
