@@ -15,6 +15,13 @@ import os
 import sys
 import time
 
+# Threads: OpenMP threads that spin while they wait make two torch jobs on a small machine slow
+# each other ~10-30x (scripts/bench_side_by_side.py: 32x with torch's default, 1.6x with passive
+# waiting, the same speed alone). So waiting threads sleep unless the user chose otherwise; this
+# must be set before torch is imported (steps are imported below, in main).
+if os.environ.get("WOOD_THREADS") != "as-given":
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its
 # --<name>_pass is true and --steps / --from select it; --overwrite takes names or numbers.
 CHAIN = [
