@@ -134,3 +134,16 @@ def test_a_run_name_may_not_collide_with_an_ood_pool(argv):
 
     with pytest.raises(ValueError, match="synthetic_|OoD pool"):
         parse_args(argv)
+
+
+def test_step0_never_writes_into_a_users_list_dir(in_tmp_dir):
+    from run_sample import parse_args
+    from step import s00_prepare_data
+
+    mine = in_tmp_dir / "irn_voc12"
+    mine.mkdir()
+    (mine / "cls_labels.npy").write_bytes(b"IRN's labels")
+    args = parse_args(["--preset", "smoke", "--list_dir", str(mine), "--syn_n_train", "4"])
+    with pytest.raises(FileExistsError, match="--list_dir .*irn_voc12 exists and was not written by this project"):
+        s00_prepare_data.run(args)
+    assert (mine / "cls_labels.npy").read_bytes() == b"IRN's labels" and os.listdir(mine) == ["cls_labels.npy"]
