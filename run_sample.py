@@ -15,10 +15,13 @@ import os
 import sys
 import time
 
+from misc.cli import StepParsers, check_presets, float_tuple, help_formatter, int_tuple, str2bool
+
 # Threads: OpenMP threads that spin while they wait make two torch jobs on a small machine slow
-# each other ~10-30x (scripts/bench_side_by_side.py: 32x with torch's default, 1.6x with passive
-# waiting, the same speed alone). So waiting threads sleep unless the user chose otherwise; this
-# must be set before torch is imported (steps are imported below, in main).
+# each other ~4-30x (scripts/bench_side_by_side.py: 27.5x with torch's default, 1.5x with passive
+# waiting; alone, the default preset's F_in runs as fast either way). So waiting threads sleep
+# unless the user set OMP_WAIT_POLICY (or WOOD_THREADS=as-given); this must be set before torch
+# is imported (steps are imported below, in main).
 if os.environ.get("WOOD_THREADS") != "as-given":
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -45,6 +48,8 @@ STEP_NAMES = [name for _, name, _ in CHAIN]
 # (slow, and the same bytes again) only with `all` or by name.
 OVERWRITE_TRUE = [n for n in STEP_NAMES if n not in ("prepare_data", "pretrain_backbone")]
 
+STEPS = StepParsers(CHAIN, OVERWRITE_TRUE)
+
 PRESETS = {
     # The paper setting: VOC 2012 + SBD, ImageNet ResNet-50, IRN's schedule.
     "voc": dict(dataset="voc", backbone="resnet50", backbone_pretrained=True, cam_batch_size=16,
@@ -69,78 +74,20 @@ PRESETS = {
 }
 
 
-def str2bool(value):
-    """argparse type for booleans that parse both ways (true/false, 1/0, yes/no)."""
-    if isinstance(value, bool):
-        return value
-    lowered = value.strip().lower()
-    if lowered in ("true", "1", "yes", "y", "on"):
-        return True
-    if lowered in ("false", "0", "no", "n", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
-
-
-def step_index(token):
-    """A step by number ("4", "0b") or name ("train_wood") -> its position in CHAIN."""
-    token = token.strip()
-    for index, (number, name, _) in enumerate(CHAIN):
-        if token in (number, name):
-            return index
-    raise argparse.ArgumentTypeError(f"unknown step {token!r}; steps: " + ", ".join(f"{n} {m}" for n, m, _ in CHAIN))
-
-
-def step_selection(value):
-    """--steps: comma list of steps and ranges by number or name ("4-6", "0-1,8", "make_cam")."""
-    chosen = set()
-    for part in value.split(","):
-        if not part.strip():
-            continue
-        low, _, high = part.partition("-") if "-" in part.strip("-") else (part, "", "")
-        first, last = step_index(low), step_index(high) if high else step_index(low)
-        if first > last:
-            raise argparse.ArgumentTypeError(f"--steps {part!r}: the range runs backwards")
-        chosen.update(STEP_NAMES[first:last + 1])
-    if not chosen:
-        raise argparse.ArgumentTypeError("--steps selects no step")
-    return tuple(n for n in STEP_NAMES if n in chosen)
-
-
-def overwrite_selection(value):
-    """--overwrite: false | true (every step of the run, not the data set or the pretraining) |
-    all | a comma list of step names or numbers."""
-    lowered = value.strip().lower()
-    if lowered == "all":
-        return tuple(STEP_NAMES)
-    if lowered in ("true", "yes", "on"):
-        return tuple(OVERWRITE_TRUE)
-    if lowered in ("false", "no", "off", "none", ""):
-        return ()
-    return tuple(STEP_NAMES[step_index(t)] for t in value.split(",") if t.strip())  # numbers are steps
-
-
-def float_tuple(value):
-    return tuple(float(v) for v in value.split(","))
-
-
-def int_tuple(value):
-    return tuple(int(v) for v in value.split(","))
-
-
 def get_args_parser():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=help_formatter(PRESETS))
     g = p.add_argument_group("run")
     g.add_argument("--preset", default="synthetic", choices=sorted(PRESETS), help="base values; explicit flags win")
     g.add_argument("--run_name", default=None, help="names sess/<run_name> and result/<run_name> (default: the preset)")
     g.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     g.add_argument("--seed", type=int, default=0, help="seed of training and sampling")
     g.add_argument("--num_workers", type=int, default=0, help="DataLoader workers")
-    g.add_argument("--overwrite", type=overwrite_selection, default="false",
+    g.add_argument("--overwrite", type=STEPS.overwrite, default="false",
                    help="redo finished work of these steps: false, true (every step but prepare_data and "
                         "pretrain_backbone), all, or a comma list of names/numbers (train_wood,make_cam)")
-    g.add_argument("--steps", type=step_selection, default=None,
+    g.add_argument("--steps", type=STEPS.selection, default=None,
                    help="run only these steps: numbers or names, ranges with '-' (4-6, 0-1,8, make_cam)")
-    g.add_argument("--from", dest="from_step", type=step_index, default=None,
+    g.add_argument("--from", dest="from_step", type=STEPS.index, default=None,
                    help="run this step (number or name) and every later one")
     g.add_argument("--amp", type=str2bool, default=False,
                    help="bf16 autocast on CUDA in the training steps (0b, 1, 4, 8); inference runs in fp32")
@@ -298,35 +245,10 @@ def get_args_parser():
     return p
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Help with each flag's default and, where a preset changes it, the preset's value."""
-
-    def _get_help_string(self, action):
-        text, extra = action.help or "", ""
-        if action.default is not argparse.SUPPRESS and action.option_strings and action.nargs != 0:
-            extra = f" (default: {_shown(action.default)}"
-            by_preset = [f"{n}: {_shown(v[action.dest])}" for n, v in sorted(PRESETS.items()) if action.dest in v]
-            extra += "; " + ", ".join(by_preset) + ")" if by_preset else ")"
-        return text + extra.replace("%", "%%")  # help texts are already %-escaped; the values are not
-
-
-def _shown(value):
-    return ",".join(str(v) for v in value) if isinstance(value, (tuple, list)) else str(value)
-
-
-def check_presets(parser):
-    """A preset key that is not a flag is an error (a misspelt key would be silently ignored)."""
-    dests = {a.dest for a in parser._actions}
-    for name, values in PRESETS.items():
-        unknown = sorted(set(values) - dests)
-        if unknown:
-            raise ValueError(f"preset {name!r} sets unknown flags: {unknown}")
-
-
 def parse_args(argv=None):
     """Parse twice: once for the preset, then with the preset as defaults so flags win."""
     parser = get_args_parser()
-    check_presets(parser)
+    check_presets(parser, PRESETS)
     first, _ = parser.parse_known_args(argv)
     parser.set_defaults(**PRESETS[first.preset])
     args = resolve_defaults(parser.parse_args(argv))
