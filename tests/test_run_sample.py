@@ -121,3 +121,9 @@ def test_bad_flags_are_refused_at_parse_time_naming_the_flag(argv, named, capsys
     with pytest.raises(SystemExit):
         parse_args(argv)
     assert named in capsys.readouterr().err
+
+
+def test_the_voc_preset_takes_l_d_in_the_form_its_lambda_was_set_for():
+    assert parse_args(["--preset", "voc"]).distance_form == "release"
+    assert parse_args(["--preset", "voc", "--distance_form", "paper"]).distance_form == "paper"
+    assert parse_args(["--preset", "voc"]).distance_lambda == 0.007
