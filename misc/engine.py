@@ -134,10 +134,10 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
         loss.backward()
         optimizer.step()
         step, count = step + 1, count + 1
-        seen += _batch_len(batch)
-        for key, value in {**parts, "loss": loss.item()}.items():
-            sums[key] = sums.get(key, 0.0) + value
-        bar.set_postfix(loss=f"{loss.item():.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
+        seen, value = seen + _batch_len(batch), loss.item()  # one device sync per step
+        for key, part in {**parts, "loss": value}.items():
+            sums[key] = sums.get(key, 0.0) + part
+        bar.set_postfix(loss=f"{value:.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
     seconds = time.time() - start
     return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
                   "seconds": seconds}

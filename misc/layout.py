@@ -18,13 +18,12 @@ import os
 from misc.run_models import classifier_of
 
 SESS, RESULT, OOD_DATA, DATA = "sess", "result", "WOoD_dataset", "Data"
-NAME_CHARS = "A name (--run_name, --wood_name) stays inside the run folders"
 
 
 def check_name(flag, value):
     """Names become folder and file names: no path separators, no '..', not empty."""
     if not value or "/" in value or os.sep in value or value in (".", ".."):
-        raise ValueError(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'); {NAME_CHARS}")
+        raise ValueError(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'): names stay inside the run folders")
     return value
 
 
@@ -154,8 +153,7 @@ def irn_train_log(args, row):
 
 
 def pretrain_log(args):
-    return args.backbone_weights[:-len(".pth")] + "_log.jsonl" if args.backbone_weights.endswith(".pth") \
-        else args.backbone_weights + "_log.jsonl"
+    return os.path.splitext(args.backbone_weights)[0] + "_log.jsonl"
 
 
 def seed_eval(args, model):

@@ -191,6 +191,11 @@ def record_folder(out_dir, made_from):
                        {**as_stored(made_from), "_generation": old.get("_generation", 0) + 1})
 
 
+def ids_fingerprint(ids):
+    """The checksum of an ordered id list (which images a step worked on)."""
+    return hashlib.sha1("\n".join(ids).encode()).hexdigest()
+
+
 def fingerprints(paths):
     """{name: fingerprint(path)} for a step's made_from record."""
     return {name: fingerprint(path) for name, path in paths.items()}

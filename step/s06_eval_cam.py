@@ -5,7 +5,6 @@ best threshold is chosen with ground truth and is reported apart, labelled as su
 result/<run>/<model>/seed_eval.json (kept when made from the same seeds, data and flags) and
 result/<run>/seed_table.txt, and prints per-class and summary tables.
 """
-import hashlib
 import json
 import logging
 import os
@@ -59,7 +58,7 @@ EVAL_FLAGS = ("cam_eval_thres", "cam_eval_sweep", "eval_crf")
 def made_from(args, model, models, ids):
     """What a row's evaluation is made from: its seeds, the data (ground truth), the ids, the flags."""
     return {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
-            "ids_sha1": hashlib.sha1("\n".join(ids).encode()).hexdigest(), **{k: getattr(args, k) for k in EVAL_FLAGS}}
+            "ids_sha1": rerun.ids_fingerprint(ids), **{k: getattr(args, k) for k in EVAL_FLAGS}}
 
 
 def evaluate_row(args, model, models, ids, names, thresholds):

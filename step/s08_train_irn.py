@@ -6,7 +6,6 @@ sess/<run>/irn_<row>.pth, kept when trained from the same IR labels, ids and IRN
 is seeded on its own (from --seed), so a run killed after one row trains the next as an
 uninterrupted run would.
 """
-import hashlib
 import logging
 import os
 
@@ -35,17 +34,15 @@ def new_boundary_net(args):
     return BoundaryNet(backbone)
 
 
-def made_from(args, model, models):
+def made_from(args, model, models, ids):
     """What an IRN is trained from: its IR-label folder, the training ids, the backbone and the IRN flags."""
-    ids = "\n".join(infer_ids(args)).encode()
     inputs = {"ir_label": layout.ir_label_dir(args, model, models), **pretrained_inputs(args)}
-    return {**rerun.fingerprints(inputs), "ids_sha1": hashlib.sha1(ids).hexdigest(),
+    return {**rerun.fingerprints(inputs), "ids_sha1": rerun.ids_fingerprint(ids),
             **{k: getattr(args, k) for k in IRN_FLAGS}}
 
 
-def train_one(args, model, models, device, record):
+def train_one(args, model, models, device, record, ids):
     seed_everything(args.seed)  # per row: the row's initialisation does not depend on the rows before it
-    ids = infer_ids(args)
     dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, model, models),
                              args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size)
     loader = make_loader(dataset, args.irn_batch_size, True, args.seed, args.num_workers, drop_last=True)
@@ -68,12 +65,12 @@ def train_one(args, model, models, device, record):
 
 def run(args):
     device = resolve_device(args.device)
-    models = selected_models(args)
+    models, ids = selected_models(args), infer_ids(args)
     trained = 0
     for model in models:
-        record = made_from(args, model, models)
+        record = made_from(args, model, models, ids)
         if rerun.skip_file(layout.irn_checkpoint(args, model), record, args.overwrite, f"IRN {model}"):
             continue
-        train_one(args, model, models, device, record)
+        train_one(args, model, models, device, record, ids)
         trained += 1
     return None if trained else rerun.SKIPPED

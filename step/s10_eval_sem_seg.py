@@ -3,7 +3,6 @@
 Writes result/<run>/<model>/mask_eval.json and result/<run>/table2.txt (mIoU of the seed at
 --cam_eval_thres, of the seed refined by the CRF (step 6, --eval_crf) and of the mask).
 """
-import hashlib
 import json
 import logging
 import os
@@ -34,7 +33,7 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
 
 def made_from(args, model, models, ids):
     return {**rerun.fingerprints({"sem_seg": sem_seg_dir(args, model, models), "data": args.list_dir}),
-            "ids_sha1": hashlib.sha1("\n".join(ids).encode()).hexdigest()}
+            "ids_sha1": rerun.ids_fingerprint(ids)}
 
 
 def run(args):
