@@ -60,7 +60,12 @@ PRESETS = {
                 cam_crop_size=512, cam_resize_long=(320, 640), num_workers=4,
                 pretrain_backbone_pass=False, ood_review="manual", ood_score_batch_size=1,
                 distance_form="release", irn_crop_size=512, irn_resize_long=(320, 640), irn_batch_size=32,
-                irn_learning_rate=0.1, irn_radius=10, adv_class_batch=1),
+                irn_learning_rate=0.1, irn_radius=10, adv_class_batch=1,
+                # As IRN and the release run it (issue 14): stages 1-2 frozen, IRN on train_aug with its
+                # scale augmentation and its padding at inference, PIL bicubic resizing; the release's
+                # K-means and OoD feature size.
+                cam_frozen_stages=2, irn_ids="train", irn_augment="scale", irn_infer_pad=512,
+                resize_kernel="pil_bicubic", kmeans="release", ood_feature_size=500),
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
     # diverges on the small backbone (feature norm 12 -> 46 within two epochs, README), so L_d
     # takes the official release's normalisation here.
@@ -132,6 +137,8 @@ def get_args_parser():
                    help="resnet50: a torchvision ImageNet state dict; small: the pretrained stand-in")
     g.add_argument("--backbone_pretrained", type=str2bool, default=True,
                    help="start from pretrained weights (an error if none are found)")
+    g.add_argument("--resize_kernel", default="cv2_bilinear", choices=["pil_bicubic", "cv2_bilinear"],
+                   help="image resize of the augmentation, the CAM scales and IRN's training (IRN: pil_bicubic)")
 
     g = p.add_argument_group("pretraining stand-in (small backbone only)")
     g.add_argument("--pretrain_num_images", type=int, default=4000, help="images of the pretraining stand-in task")
@@ -149,6 +156,9 @@ def get_args_parser():
     g.add_argument("--cam_crop_size", type=int, default=96, help="random crop of the classifier training (IRN: 512)")
     g.add_argument("--cam_resize_long", type=int_tuple, default=(72, 128),
                    help="random resize of the long side before the crop, min,max (IRN: 320,640)")
+    g.add_argument("--cam_frozen_stages", type=int, default=0,
+                   help="residual stages frozen after the stem in steps 1 and 4 (IRN, release: 2, only "
+                        "stages 3-4 and the classifier train)")
     g.add_argument("--cam_weights_name", default=None, help="F_in checkpoint (default sess/<run>/cam_baseline.pth)")
 
     g = p.add_argument_group("step 2: hard-OoD mining (Sec. 3.1)")
@@ -168,6 +178,11 @@ def get_args_parser():
     g.add_argument("--ood_cluster", default="kmeans", choices=["kmeans", "predicted"],
                    help="P_ood by K-means, or one group per class F_in predicts (Table 4)")
     g.add_argument("--cluster_file", default=None, help="default sess/<run>/clusters_<settings>.npy")
+    g.add_argument("--kmeans", default="sklearn", choices=["sklearn", "release"],
+                   help="sklearn: k-means++, best of 10 starts; release: the first K features as centres, "
+                        "10 Lloyd iterations")
+    g.add_argument("--ood_feature_size", type=int, default=0,
+                   help="long side the D_ood images are resized to for their features (0: own size; release 500)")
     g.add_argument("--in_num", type=int, default=0, help="random subset of D_in (0: all; Fig. 5)")
     g.add_argument("--ood_num", type=int, default=0, help="random subset of D_ood (0: all; Fig. 5)")
     g.add_argument("--subset_seed", type=int, default=0, help="seed of the --in_num / --ood_num subsets")
@@ -221,9 +236,25 @@ def get_args_parser():
     g.add_argument("--conf_bg_thres", type=float, default=0.15, help="confident background (release 0.15; IRN 0.05)")
     g.add_argument("--crf_workers", type=int, default=2, help="processes for step 7's CRFs")
     g.add_argument("--ir_label_out_dir", default=None, help="only with a single model")
-    g.add_argument("--irn_crop_size", type=int, default=96, help="IRN training crop")
+    g.add_argument("--irn_ids", default="infer", choices=["infer", "train"],
+                   help="images IRN trains on (steps 5, 7 make CAMs and IR labels for them): the --infer_list, "
+                        "or the --train_list (train_aug on VOC, as IRN)")
+    g.add_argument("--irn_crop_size", type=int, default=96, help="IRN training crop (a multiple of 4)")
+    g.add_argument("--irn_augment", default="resize_long", choices=["scale", "resize_long"],
+                   help="IRN's training rescale: a random scale in --irn_scale_range (IRN) or a random long side")
+    g.add_argument("--irn_scale_range", type=float_tuple, default=(0.5, 1.5), help="min,max of --irn_augment scale")
     g.add_argument("--irn_resize_long", type=int_tuple, default=(72, 128),
-                   help="IRN random resize of the long side, min,max")
+                   help="min,max long side of --irn_augment resize_long")
+    g.add_argument("--irn_label_sampling", default="centre", choices=["centre", "corner"],
+                   help="IR label onto the stride-4 grid at each cell's centre pixel (IRN) or corner")
+    g.add_argument("--irn_pair_sources", default="interior", choices=["interior", "all"],
+                   help="training pairs from the sources whose every partner is in the crop (IRN), or all")
+    g.add_argument("--irn_path", default="band", choices=["band", "line"],
+                   help="cells between a pair: every cell closer than 1 to the segment (IRN) or the rounded line")
+    g.add_argument("--irn_edge_branch", default="irn", choices=["irn", "compact"],
+                   help="boundary branch: IRN's five levels (stem included, upsample then ReLU) or four")
+    g.add_argument("--irn_infer_pad", type=int, default=0,
+                   help="pad images to this square before the boundary map (IRN: 512; 0: no padding)")
     g.add_argument("--irn_batch_size", type=int, default=16, help="IRN batch (IRN: 32)")
     g.add_argument("--irn_num_epoches", type=int, default=3, help="IRN epochs")
     g.add_argument("--irn_learning_rate", type=float, default=0.05, help="IRN lr of the boundary branch")

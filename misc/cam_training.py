@@ -15,7 +15,8 @@ def build_optimizer(net, lr, weight_decay, momentum):
 
 # Flags that shape a trained classifier (steps 1 and 4 record them in what it was made from).
 CLASSIFIER_FLAGS = ("backbone", "small_widths", "backbone_pretrained", "cam_batch_size", "cam_weight_decay",
-                    "cam_momentum", "cam_crop_size", "cam_resize_long", "seed", "amp", "num_workers")
+                    "cam_momentum", "cam_crop_size", "cam_resize_long", "seed", "amp", "num_workers",
+                    "cam_frozen_stages", "resize_kernel")
 
 
 @torch.no_grad()

@@ -16,11 +16,38 @@ def class_centres(z_in, labels):
     return (labels.T @ np.asarray(z_in, np.float64) / counts[:, None]).astype(np.float32)
 
 
-def kmeans_centres(z_ood, K, seed):
-    """P_ood by K-means (Sec. 3.2). Returns (centres (K', D), assignment (N,)), K' = min(K, N)."""
+KMEANS = ("sklearn", "release")
+
+
+def kmeans_centres(z_ood, K, seed, method="sklearn"):
+    """P_ood by K-means (Sec. 3.2). Returns (centres (K', D), assignment (N,)), K' = min(K, N).
+
+    method (`--kmeans`): `sklearn`, k-means++ and the best of 10 starts; `release`, the
+    official code's (step/train_utils.py KMeans): the first K features as centres, 10 Lloyd steps.
+    """
     k = min(K, len(z_ood))
+    if method == "release":
+        return first_k_lloyd(z_ood, k, iterations=10)
+    if method != "sklearn":
+        raise ValueError(f"unknown --kmeans '{method}' (use {' or '.join(KMEANS)})")
     km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(np.asarray(z_ood, np.float64))
     return km.cluster_centers_.astype(np.float32), km.labels_.astype(np.int64)
+
+
+def first_k_lloyd(z, k, iterations=10):
+    """The release's K-means: centres start at z[:k]; each step assigns every point to its nearest
+    centre (squared Euclidean), then moves each centre to its points' mean. The assignment returned
+    is the last step's, before its move, as the release returns it. A centre that loses every point
+    stays where it was (the release divides by zero there and gets NaN)."""
+    z = np.asarray(z, np.float64)
+    centres = z[:k].copy()
+    for _ in range(iterations):
+        assignment = ((z[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+        for c in range(k):
+            members = z[assignment == c]
+            if len(members):
+                centres[c] = members.mean(0)
+    return centres.astype(np.float32), assignment.astype(np.int64)
 
 
 def predicted_class_centres(z_ood, probs_ood):

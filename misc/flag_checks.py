@@ -15,7 +15,8 @@ AT_LEAST_ONE = ("cluster_K", "cam_batch_size", "irn_batch_size", "pretrain_batch
 NOT_NEGATIVE = ("distance_lambda", "ood_coeff", "AD_coeff", "AD_stepsize", "exp_times", "in_num", "ood_num",
                 "infer_num", "ood_num_max", "ood_per_class_max", "num_workers", "adv_class_batch", "cam_weight_decay",
                 "irn_weight_decay", "cam_momentum", "ood_adv_eps", "vis_num", "syn_n_probe_per_class",
-                "syn_n_ood_hard", "syn_n_ood_easy", "syn_n_ood_positive")
+                "syn_n_ood_hard", "syn_n_ood_easy", "syn_n_ood_positive", "cam_frozen_stages", "ood_feature_size",
+                "irn_infer_pad")
 POSITIVE = ("cam_learning_rate", "wood_learning_rate", "irn_learning_rate", "pretrain_learning_rate", "irn_radius",
             "rw_radius", "beta", "np_power")
 
@@ -43,6 +44,10 @@ def flag_problems(args):
     check("cam_scales", lambda v: len(v) > 0 and all(s > 0 for s in v), "every scale must be positive")
     for name in ("cam_resize_long", "irn_resize_long"):
         check(name, lambda v: len(v) == 2 and 0 < v[0] <= v[1], "takes min,max with 0 < min <= max")
+    check("irn_scale_range", lambda v: len(v) == 2 and 0 < v[0] <= v[1], "takes min,max with 0 < min <= max")
+    # The label grid (round(crop / 4)) must equal the network's (ceil(crop / 4)).
+    check("irn_crop_size", lambda v: v % 4 == 0, "must be a multiple of 4 (the stride-4 label grid)")
+    check("cam_frozen_stages", lambda v: v <= 4, "the backbones have 4 residual stages")
     check("cam_eval_sweep", lambda v: len(v) == 3 and v[0] <= v[1] and v[2] > 0, "takes start,stop,step with step > 0")
     check("small_widths", lambda v: len(v) == 4 and all(w >= 1 for w in v), "takes four positive widths")
     if not problems and args.conf_fg_thres <= args.conf_bg_thres:

@@ -1,6 +1,12 @@
-"""Image transforms of IRN's classification pipeline, on HxWx3 numpy arrays."""
+"""Image transforms of IRN's classification pipeline, on HxWx3 numpy arrays.
+
+Resize kernel (`--resize_kernel`): `pil_bicubic` is IRN's (misc/imutils.py pil_rescale, order 3:
+PIL's BICUBIC on uint8, for the augmentation, the inference scales and IRN's training);
+`cv2_bilinear` this project's earlier kernel (faster). Labels are always resized nearest.
+"""
 import cv2
 import numpy as np
+from PIL import Image
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -15,19 +21,37 @@ def hwc_to_chw(img):
     return np.ascontiguousarray(np.transpose(img, (2, 0, 1)))
 
 
-def rescale(img, scale):
-    h, w = img.shape[:2]
-    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
-    return cv2.resize(np.ascontiguousarray(img), size, interpolation=cv2.INTER_LINEAR)
+KERNELS = ("pil_bicubic", "cv2_bilinear")
 
 
-def resize_long(img, long_side):
-    return rescale(img, long_side / max(img.shape[:2]))
+def scaled_size(shape, scale):
+    """(h, w) of an image of `shape` scaled by `scale`, rounded as IRN's pil_rescale does."""
+    return max(1, int(np.round(shape[0] * scale))), max(1, int(np.round(shape[1] * scale)))
 
 
-def random_resize_long(img, min_long, max_long, rng):
+def resize(img, size, kernel="cv2_bilinear"):
+    """img (H, W[, C]) to size (h, w) with `kernel`, or `nearest` for labels; uint8 stays uint8."""
+    if tuple(size) == tuple(img.shape[:2]):
+        return img
+    if kernel == "cv2_bilinear":
+        return cv2.resize(np.ascontiguousarray(img), (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+    resample = {"pil_bicubic": Image.BICUBIC, "nearest": Image.NEAREST}.get(kernel)
+    if resample is None:
+        raise ValueError(f"unknown resize kernel '{kernel}' (use {' or '.join(KERNELS)})")
+    return np.asarray(Image.fromarray(np.ascontiguousarray(img)).resize((size[1], size[0]), resample))
+
+
+def rescale(img, scale, kernel="cv2_bilinear"):
+    return resize(img, scaled_size(img.shape, scale), kernel)
+
+
+def resize_long(img, long_side, kernel="cv2_bilinear"):
+    return rescale(img, long_side / max(img.shape[:2]), kernel)
+
+
+def random_resize_long(img, min_long, max_long, rng, kernel="cv2_bilinear"):
     """Resize so the long side is uniform in [min_long, max_long] (IRN's augmentation)."""
-    return resize_long(img, int(rng.randint(min_long, max_long + 1)))
+    return resize_long(img, int(rng.randint(min_long, max_long + 1)), kernel)
 
 
 def random_crop(img, crop_size, rng, fill=0.0):

@@ -26,3 +26,23 @@ def infer_ids(args):
     """The images steps 5-11 work on: --infer_list, or a seeded --infer_num subset of it."""
     ids = io_utils.read_ids(args.infer_list, "infer list")
     return seeded_subset(ids, args.infer_num, args.subset_seed)
+
+
+IRN_IDS = ("infer", "train")
+
+
+def irn_ids(args):
+    """The images IRN trains on (--irn_ids): `infer`, the --infer_list images (this project's
+    earlier choice); `train`, the classifier's --train_list (train_aug on VOC), as IRN and the
+    release train it (their cam_to_ir_label and train_irn read args.train_list)."""
+    if args.irn_ids == "infer":
+        return infer_ids(args)
+    if args.irn_ids == "train":
+        return io_utils.read_ids(args.train_list, "train list")
+    raise ValueError(f"unknown --irn_ids '{args.irn_ids}' (use {' or '.join(IRN_IDS)})")
+
+
+def seed_ids(args):
+    """The images steps 5 and 7 make CAMs and IR labels for: the infer images, then the IRN
+    training images not among them (each once, in list order)."""
+    return list(dict.fromkeys(infer_ids(args) + irn_ids(args)))

@@ -7,7 +7,9 @@ class CAMNet(nn.Module):
     """Multi-label classifier whose 1x1 classifier doubles as the CAM projection.
 
     As IRN trains it: the stem (conv1, bn1) is frozen and every batch-norm layer keeps its
-    running statistics (eval mode) even in `train()`.
+    running statistics (eval mode) even in `train()`. `freeze_stages(2)` also freezes the first
+    two residual stages (IRN's resnet50_cam.py detaches after them; the release optimises only
+    stages 3-4 and the classifier).
     """
 
     def __init__(self, backbone, num_classes, freeze_stem=True, freeze_bn_stats=True):
@@ -19,6 +21,13 @@ class CAMNet(nn.Module):
             for module in backbone.stem():
                 for p in module.parameters():
                     p.requires_grad = False
+
+    def freeze_stages(self, num_stages):
+        """No gradient for the first `num_stages` residual stages (the stem is frozen already)."""
+        for stage in self.backbone.stage_modules()[:num_stages]:
+            for p in stage.parameters():
+                p.requires_grad = False
+        return self
 
     def train(self, mode=True):
         super().train(mode)

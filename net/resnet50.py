@@ -50,17 +50,25 @@ class ResNet50IRN(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
+    def stage_modules(self):
+        """The residual stages in order (the CAM step can freeze the first ones)."""
+        return [self.layer1, self.layer2, self.layer3, self.layer4]
+
     def multi_level(self, x):
-        """layer1..layer4 outputs (strides 4, 8, 16, 16), for IRN's boundary branch."""
+        """Stem (after the max-pool) and layer1..layer4 outputs, strides 4, 4, 8, 16, 16: the five
+        inputs of IRN's boundary branch (resnet50_irn.py: x1..x5)."""
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        levels = []
-        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
+        levels = [x]
+        for layer in self.stage_modules():
             x = layer(x)
             levels.append(x)
         return levels
 
     def level_channels(self):
-        return [256, 512, 1024, 2048]
+        return [64, 256, 512, 1024, 2048]
+
+    def level_strides(self):
+        return [4, 4, 8, 16, 16]
 
     def load_imagenet(self, path):
         """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""

@@ -47,13 +47,24 @@ class SmallResNet(nn.Module):
         return self.stages(self.relu(self.bn1(self.conv1(x))))
 
     def multi_level(self, x):
-        """Every stage's output, fine to coarse (for IRN's boundary branch)."""
+        """The stem's and every stage's output, fine to coarse (for IRN's boundary branch)."""
         x = self.relu(self.bn1(self.conv1(x)))
-        levels = []
+        levels = [x]
         for stage in self.stages:
             x = stage(x)
             levels.append(x)
         return levels
 
     def level_channels(self):
-        return [block.conv2.out_channels for block in self.stages]
+        return [self.conv1.out_channels] + [block.conv2.out_channels for block in self.stages]
+
+    def stage_modules(self):
+        """The residual stages in order (the CAM step can freeze the first ones)."""
+        return list(self.stages)
+
+    def level_strides(self):
+        strides, stride = [2], 2
+        for block in self.stages:
+            stride *= block.conv1.stride[0]
+            strides.append(stride)
+        return strides

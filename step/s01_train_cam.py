@@ -37,7 +37,7 @@ def run(args):
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     train_loader, val_loader = in_distribution_loaders(args, len(class_names))
     net, model_args = new_cam_net(args, len(class_names))
-    net = net.to(device)
+    net = net.freeze_stages(args.cam_frozen_stages).to(device)
     optimizer = build_optimizer(net, args.cam_learning_rate, args.cam_weight_decay, args.cam_momentum)
 
     def loss_of(batch):

@@ -1,6 +1,7 @@
 """Step 3: features of F_in and the cluster centres of W-OoD (paper Sec. 3.2, Table 4).
 
-z is F_in's pooled penultimate feature at the image's own size (no augmentation). P_in holds
+z is F_in's pooled penultimate feature at the image's own size (no augmentation; D_ood's long
+side resized to --ood_feature_size when given, as the release's 500). P_in holds
 one centre per class from D_in (--train_list, --in_num subset); P_ood holds K-means centres of
 D_ood (--ood_list, --ood_num subset, --cluster_K 50) or, with --ood_cluster predicted, one per class F_in predicts.
 Computed once from F_in, as the paper does. Writes --cluster_file (sess/<run>/clusters_*.npy),
@@ -21,7 +22,7 @@ from voc12.voc_lists import load_cls_labels
 log = logging.getLogger(__name__)
 
 
-CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed")
+CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size")
 
 
 def made_from(args):
@@ -44,15 +45,16 @@ def run(args):
     labels = load_cls_labels(args.cls_labels, train_ids)
     _, z_in, in_ids, bad_in = forward_images(net, train_ids, layout.image_dir(args.voc12_root), device,
                                              args.ood_score_batch_size, None, "features D_in")
-    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.image_dir(args.ood_root),
-                                                        device, args.ood_score_batch_size, None, "features D_ood")
+    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.image_dir(args.ood_root), device,
+                                                        args.ood_score_batch_size, args.ood_feature_size or None,
+                                                        "features D_ood")
     if bad_in or bad_ood:
         raise ValueError(f"unreadable images: {sorted(bad_in) + sorted(bad_ood)}")
     p_in = class_centres(z_in, np.stack([labels[i] for i in in_ids]))
     if args.ood_cluster == "kmeans":
         if len(ood_ids) < args.cluster_K:
             log.warning("|D_ood| = %d < K = %d: using K = %d", len(ood_ids), args.cluster_K, len(ood_ids))
-        p_ood, assignment = kmeans_centres(z_ood, args.cluster_K, args.seed)
+        p_ood, assignment = kmeans_centres(z_ood, args.cluster_K, args.seed, args.kmeans)
         groups = None
     else:
         p_ood, assignment, groups = predicted_class_centres(z_ood, probs_ood)

@@ -37,7 +37,8 @@ def endless(loader):
 def build_loaders(args, num_classes):
     ids_in = train_ids(args)
     labels = load_cls_labels(args.cls_labels, ids_in)
-    aug = dict(resize_long=tuple(args.cam_resize_long), crop_size=args.cam_crop_size, hor_flip=True)
+    aug = dict(resize_long=tuple(args.cam_resize_long), crop_size=args.cam_crop_size, hor_flip=True,
+               kernel=args.resize_kernel)
     in_set = ClassificationDataset(ids_in, layout.image_dir(args.voc12_root), labels, num_classes, **aug)
     in_loader = make_loader(in_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
     if not uses_ood(args):  # the fine-tune control and pull-only runs read no OoD image
@@ -108,6 +109,7 @@ def run(args):
     device = resolve_device(args.device)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     net, f_in = load_cam_net(args.cam_weights_name, device)  # initialised from F_in
+    net.freeze_stages(args.cam_frozen_stages)
     in_loader, ood_loader = build_loaders(args, len(class_names))
     centres, f_in_norm = load_centres(args, device) if (args.wood_pull or args.wood_push) else (None, None)
     optimizer = build_optimizer(net, args.wood_learning_rate, args.cam_weight_decay, args.cam_momentum)

@@ -22,7 +22,7 @@ from misc import io_utils, layout, rerun
 from misc.advcam import advcam_maps, release_small_scale_steps
 from misc.progress import progress
 from misc.run_models import seed_method_of, selected_models
-from misc.subsets import infer_ids
+from misc.subsets import seed_ids
 from misc.torchutils import resolve_device
 from net.factory import load_cam_net
 from voc12.datasets import MultiScaleDataset
@@ -76,16 +76,17 @@ def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None, scales
     return cam_sum, high_sum
 
 
-def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, maps_of=None, made_from=None):
+def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, maps_of=None, made_from=None,
+              kernel="cv2_bilinear"):
     """Write one seed file per id; returns the number written (skipped ones excluded).
     made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
     os.makedirs(out_dir, exist_ok=True)
-    made_from = {"scales": list(scales), **(made_from or {})}
+    made_from = {"scales": list(scales), "resize_kernel": kernel, **(made_from or {})}
     overwrite = rerun.must_remake(out_dir, made_from, overwrite, ".npy")
     todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".npy"))]
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
-    dataset = MultiScaleDataset(todo, image_dir, labels, scales)
+    dataset = MultiScaleDataset(todo, image_dir, labels, scales, kernel)
     for index in progress(range(len(dataset)), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}", leave=False):
         pack = dataset[index]
         keys = torch.nonzero(pack["label"])[:, 0]
@@ -99,7 +100,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
 
 def run(args):
     device = resolve_device(args.device)
-    ids = infer_ids(args)
+    ids = seed_ids(args)  # the infer images, and the ones IRN trains on (--irn_ids)
     labels = load_cls_labels(args.cls_labels, ids)
     models = selected_models(args)
     total = 0
@@ -118,7 +119,7 @@ def run(args):
         out_dir = layout.cam_dir(args, model, models)
         start = time.time()
         written = make_cams(net, ids, layout.image_dir(args.voc12_root), labels, args.cam_scales,
-                            out_dir, device, args.overwrite, maps_of, made_from)
+                            out_dir, device, args.overwrite, maps_of, made_from, args.resize_kernel)
         seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,
                  seconds / max(written, 1))

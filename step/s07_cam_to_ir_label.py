@@ -19,7 +19,7 @@ from misc.images import IGNORE_LABEL, load_rgb, voc_palette
 from misc.layout import cam_dir, ir_label_dir
 from misc.progress import progress
 from misc.run_models import selected_models
-from misc.subsets import infer_ids
+from misc.subsets import irn_ids
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _work(job):
 
 
 def run(args):
-    ids = infer_ids(args)
+    ids = irn_ids(args)  # IR labels are IRN's training targets (--irn_ids)
     models = selected_models(args)
     image_dir = layout.image_dir(args.voc12_root)
     total = 0

@@ -14,7 +14,7 @@ import torch
 from misc import layout, rerun
 from misc.engine import fit, with_base_lr
 from misc.run_models import selected_models
-from misc.subsets import infer_ids
+from misc.subsets import irn_ids
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone, pretrained_inputs
@@ -24,14 +24,15 @@ from voc12.ir_label_dataset import IRLabelDataset
 log = logging.getLogger(__name__)
 IRN_FLAGS = ("irn_crop_size", "irn_resize_long", "irn_batch_size", "irn_num_epoches", "irn_learning_rate",
              "irn_weight_decay", "irn_radius", "cam_momentum", "backbone", "small_widths", "backbone_pretrained",
-             "seed", "amp", "num_workers")
+             "seed", "amp", "num_workers", "irn_augment", "irn_scale_range", "resize_kernel", "irn_label_sampling",
+             "irn_pair_sources", "irn_path", "irn_edge_branch")
 
 
 def new_boundary_net(args):
     backbone = build_backbone(args.backbone, args.small_widths)
     if args.backbone_pretrained:
         load_pretrained_backbone(backbone, args)
-    return BoundaryNet(backbone)
+    return BoundaryNet(backbone, branch=args.irn_edge_branch)
 
 
 def made_from(args, model, models, ids):
@@ -44,7 +45,9 @@ def made_from(args, model, models, ids):
 def train_one(args, model, models, device, record, ids):
     seed_everything(args.seed)  # per row: the row's initialisation does not depend on the rows before it
     dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, model, models),
-                             args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size)
+                             args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size, args.irn_augment,
+                             tuple(args.irn_scale_range), args.resize_kernel, args.irn_label_sampling,
+                             args.irn_pair_sources)
     loader = make_loader(dataset, args.irn_batch_size, True, args.seed, args.num_workers, drop_last=True)
     net = new_boundary_net(args).to(device)
     params = [p for p in net.parameters() if p.requires_grad]
@@ -54,18 +57,19 @@ def train_one(args, model, models, device, record, ids):
     def loss_of(batch):
         logits = net(batch["img"].to(device))
         return affinity_loss(logits.float(), batch["bg_pos"].to(device), batch["fg_pos"].to(device),
-                             batch["neg"].to(device), args.irn_radius)
+                             batch["neg"].to(device), args.irn_radius, args.irn_path)
 
     fit(net, optimizer, loader, loss_of, path=layout.irn_checkpoint(args, model), epochs=args.irn_num_epoches,
         seed=args.seed, made_from=record, config=vars(args),
-        model_args={"backbone": args.backbone, "small_widths": list(args.small_widths)},
+        model_args={"backbone": args.backbone, "small_widths": list(args.small_widths),
+                    "edge_branch": args.irn_edge_branch},
         log_path=layout.irn_train_log(args, model), device=device, amp=args.amp, desc=f"train IRN {model}",
         overwrite=args.overwrite)
 
 
 def run(args):
     device = resolve_device(args.device)
-    models, ids = selected_models(args), infer_ids(args)
+    models, ids = selected_models(args), irn_ids(args)
     trained = 0
     for model in models:
         record = made_from(args, model, models, ids)

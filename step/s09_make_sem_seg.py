@@ -3,7 +3,7 @@
 Per image: the boundary map of the image and its flip (averaged) from step 8's network; the
 stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and multiplied by
 (1 - boundary); 2^--exp_times steps of the transition matrix built with --beta over pairs within
---rw_radius; upsampled x4, divided by the maximum, background where every class is below
+--rw_radius (the cells between a pair: --irn_path); upsampled x4, divided by the maximum, background where every class is below
 --sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
 square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip,
 unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/rerun.py).
@@ -35,7 +35,7 @@ def pseudo_mask(boundary, cam, keys, size, args):
     if len(keys) == 0:
         return np.zeros(size, np.uint8)
     values = cam.clamp_min(0) ** args.np_power
-    walked = random_walk(values, boundary, args.rw_radius, args.beta, args.exp_times)
+    walked = random_walk(values, boundary, args.rw_radius, args.beta, args.exp_times, path=args.irn_path)
     up = F.interpolate(walked[None], scale_factor=4, mode="bilinear", align_corners=False)[0, :, :size[0], :size[1]]
     up = up / up.max().clamp_min(1e-12)
     with_bg = torch.cat([torch.full_like(up[:1], args.sem_seg_bg_thres), up])
@@ -43,7 +43,7 @@ def pseudo_mask(boundary, cam, keys, size, args):
     return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
 
 
-RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power")
+RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "irn_path", "irn_infer_pad")
 
 
 def run(args):
@@ -68,7 +68,7 @@ def run(args):
         for index in progress(range(len(images)), desc=f"random walk {model}", leave=False):
             pack = images[index]
             cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), pack["name"] + ".npy"))
-            boundary = net.boundary(pack["img"][0].to(device))
+            boundary = net.boundary(pack["img"][0].to(device), args.irn_infer_pad)
             mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)
             io_utils.save_label_png(os.path.join(out_dir, pack["name"] + ".png"), mask, palette)
     return None if total else rerun.SKIPPED

@@ -1,17 +1,48 @@
 import torch
 
-from misc.path_index import affinity_labels, pair_max_edge, path_points, random_walk, search_offsets
+from misc.path_index import affinity_labels, interior_sources, pair_max_edge, path_points, random_walk, search_offsets
 
 
 def counts(label, radius):
-    return [int(m.sum()) for m in affinity_labels(label, radius)]
+    return [int(m.sum()) for m in affinity_labels(label, radius, sources="all")]
 
 
 def test_offsets_and_paths():
     assert search_offsets(1.5) == [(0, 1), (1, -1), (1, 0), (1, 1)]
     assert len(search_offsets(5)) == 34  # half of the 68 non-zero lattice points closer than 5
-    assert path_points(0, 3) == [(0, 0), (0, 1), (0, 2), (0, 3)]
-    assert path_points(2, -2) == [(0, 0), (1, -1), (2, -2)]
+    assert path_points(0, 3) == path_points(0, 3, "line") == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert path_points(2, -2, "line") == [(0, 0), (1, -1), (2, -2)]
+
+
+def test_band_path_as_irn_indexing():
+    # IRN (misc/indexing.py): cells (y, x) of the bounding box with (dy x - dx y)^2 / (dy^2 + dx^2) < 1.
+    # (1, 1): all four cells are 1/sqrt(2) from the diagonal; the line has only the two ends.
+    assert path_points(1, 1) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert path_points(1, 1, "line") == [(0, 0), (1, 1)]
+    # (1, 2): distances^2 (x - 2y)^2 / 5 are 0, 1/5, 4/5, 4/5, 1/5, 0: every cell of the box.
+    assert path_points(1, 2) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    # (2, -2): (2x + 2y)^2 < 8, i.e. |x + y| <= 1: 7 of the 9 cells.
+    assert path_points(2, -2) == [(0, -1), (0, 0), (1, -2), (1, -1), (1, 0), (2, -2), (2, -1)]
+    # Over the 34 offsets of the random walk's radius 5: 242 cells (IRN) against 130 (line).
+    assert sum(len(path_points(*d)) for d in search_offsets(5)) == 242
+    assert sum(len(path_points(*d, "line")) for d in search_offsets(5)) == 130
+
+
+def test_a_one_cell_diagonal_boundary_separates_diagonal_pairs_only_with_the_band():
+    edge = torch.tensor([[0.0, 1.0], [1.0, 0.0]])  # the anti-diagonal is boundary
+    d = search_offsets(1.5).index((1, 1))
+    assert pair_max_edge(edge, 1.5)[0][d, 0, 0] == 1.0
+    assert pair_max_edge(edge, 1.5, "line")[0][d, 0, 0] == 0.0
+
+
+def test_training_pairs_start_from_irns_interior_sources():
+    # IRN's PathIndex: sources rows < H - r', columns r' .. W - r' - 1, r' = ceil(radius) - 1.
+    assert interior_sources(6, 7, 3).int().tolist() == [[0, 0, 1, 1, 1, 0, 0]] * 4 + [[0] * 7] * 2
+    # 4x4 background, radius 1.5 (offsets (0,1), (1,-1), (1,0), (1,1)), r' = 1: 3 x 2 sources with
+    # 4 pairs each = 24; every source whose partner is inside: 12 + 9 + 12 + 9 = 42.
+    zeros = [[0] * 4] * 4
+    assert [int(m.sum()) for m in affinity_labels(zeros, 1.5)] == [24, 0, 0]
+    assert [int(m.sum()) for m in affinity_labels(zeros, 1.5, sources="all")] == [42, 0, 0]
 
 
 def test_affinity_labels_against_a_hand_count():

@@ -23,9 +23,10 @@ class ClassificationDataset(Dataset):
     """
 
     def __init__(self, ids, image_dir, labels, num_classes, resize_long=(320, 640), crop_size=512,
-                 hor_flip=True):
+                 hor_flip=True, kernel="cv2_bilinear"):
         self.ids, self.image_dir, self.labels = list(ids), image_dir, labels
         self.num_classes, self.resize_long, self.crop_size, self.hor_flip = num_classes, resize_long, crop_size, hor_flip
+        self.kernel = kernel
 
     def __len__(self):
         return len(self.ids)
@@ -42,7 +43,7 @@ class ClassificationDataset(Dataset):
         img = load_rgb(self.image_dir, image_id)
         rng = np.random  # seeded per worker by torch's DataLoader
         if self.resize_long:
-            img = imutils.random_resize_long(img, *self.resize_long, rng)
+            img = imutils.random_resize_long(img, *self.resize_long, rng, self.kernel)
         if self.hor_flip and rng.random() < 0.5:
             img = img[:, ::-1]
         img = imutils.normalize(img)
@@ -71,8 +72,9 @@ class InferenceDataset(Dataset):
 class MultiScaleDataset(Dataset):
     """Each image at several scales, each stacked with its horizontal flip: (2, 3, h_s, w_s)."""
 
-    def __init__(self, ids, image_dir, labels, scales=(1.0, 0.5, 1.5, 2.0)):
+    def __init__(self, ids, image_dir, labels, scales=(1.0, 0.5, 1.5, 2.0), kernel="cv2_bilinear"):
         self.ids, self.image_dir, self.labels, self.scales = list(ids), image_dir, labels, scales
+        self.kernel = kernel
 
     def __len__(self):
         return len(self.ids)
@@ -82,7 +84,7 @@ class MultiScaleDataset(Dataset):
         img = load_rgb(self.image_dir, image_id)
         pyramid = []
         for scale in self.scales:
-            scaled = img if scale == 1.0 else imutils.rescale(img, scale)
+            scaled = img if scale == 1.0 else imutils.rescale(img, scale, self.kernel)
             chw = imutils.hwc_to_chw(imutils.normalize(scaled))
             pyramid.append(torch.from_numpy(np.stack([chw, chw[:, :, ::-1].copy()])))
         return {"name": image_id, "img": pyramid, "size": img.shape[:2],
@@ -101,7 +103,7 @@ def in_distribution_loaders(args, num_classes):
     labels = load_cls_labels(args.cls_labels, train_ids + val_ids)
     image_dir = layout.image_dir(args.voc12_root)
     train_set = ClassificationDataset(train_ids, image_dir, labels, num_classes, tuple(args.cam_resize_long),
-                                      args.cam_crop_size, hor_flip=True)
+                                      args.cam_crop_size, hor_flip=True, kernel=args.resize_kernel)
     val_set = ClassificationDataset(val_ids, image_dir, labels, num_classes, None, args.cam_crop_size, hor_flip=False)
     train_loader = make_loader(train_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
     val_loader = make_loader(val_set, args.cam_batch_size, False, args.seed, args.num_workers)
