@@ -344,16 +344,16 @@ def setup_logging(args):
                         handlers=handlers, force=True)
 
 
-def record_timing(args, module_name, seconds):
-    """Merge one step's wall time into result/<run>/timings.json (cumulative over invocations,
-    so the report, the last step, lists every step that did work for this run)."""
+def record_step(args, name, module_name, value):
+    """Merge one step's wall time (timings.json) or peak memory (memory.json) into result/<run>/
+    (cumulative over invocations, so the report, the last step, lists every step that did work)."""
     from misc.io_utils import save_json
     from misc.layout import result_file
 
-    path = result_file(args, "timings.json")
-    timings = json.load(open(path)) if os.path.isfile(path) else {}
-    timings[module_name] = round(seconds, 1)
-    save_json(path, timings)
+    path = result_file(args, name)
+    values = json.load(open(path)) if os.path.isfile(path) else {}
+    values[module_name] = value
+    save_json(path, values)
 
 
 def main(argv=None):
@@ -367,11 +367,13 @@ def main(argv=None):
         removed = io_utils.remove_leftovers(root, recursive=True)
         if removed:
             log.info("removed %d temp files a killed run left in %s", removed, root)
+    from misc import memory
     from misc.rerun import SKIPPED, UNTIMED
 
     timings = {}
     for name, module_name in selected_steps(args):
         log.info("=== %s ===", module_name)
+        memory.reset_peak()
         start = time.time()
         status = importlib.import_module(module_name).run(step_args(args, name))
         seconds = round(time.time() - start, 1)
@@ -381,9 +383,10 @@ def main(argv=None):
         if status == UNTIMED:
             log.info("--- %s done", module_name)
             continue
-        timings[module_name] = seconds
-        record_timing(args, module_name, seconds)
-        log.info("--- %s done in %.1f s", module_name, seconds)
+        timings[module_name], peak = seconds, memory.peak()
+        record_step(args, "timings.json", module_name, seconds)
+        record_step(args, "memory.json", module_name, peak)
+        log.info("--- %s done in %.1f s (peak RSS %.0f MB)", module_name, seconds, peak["peak_rss_mb"])
     log.info("wall time per step that did work (s): %s", json.dumps(timings))
     table = layout.result_file(args, "seed_table.txt")
     if os.path.isfile(table):

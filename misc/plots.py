@@ -50,6 +50,9 @@ def threshold_sweep(sweeps, path):
     return _save(fig, path)
 
 
+TSNE_MIN_POINTS = 8  # perplexity 2 (the least used below) needs a few more points than that
+
+
 def feature_tsne(groups, path, seed=0):
     """Fig. 7: t-SNE of pooled features, one panel per classifier.
 

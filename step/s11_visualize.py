@@ -147,7 +147,12 @@ def run(args):
     if args.vis_tsne and len(classifiers) >= 2 and os.path.isfile(args.ood_list):
         class_names = io_utils.read_lines(args.class_names_file)
         groups = tsne_groups(args, classifiers, class_names, resolve_device(args.device))
-        plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
-        written.append("feature_tsne.png")
+        smallest = min(sum(len(f) for f in sets.values()) for sets in groups.values())
+        if smallest >= plots.TSNE_MIN_POINTS:
+            plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
+            written.append("feature_tsne.png")
+        else:  # t-SNE needs more points than its perplexity (a tiny data set, e.g. the VOC mock)
+            log.warning("t-SNE skipped: %d images of --vis_tsne_classes %s and their OoDs (at least %d needed)",
+                        smallest, args.vis_tsne_classes, plots.TSNE_MIN_POINTS)
     rerun.record_folder(vis_dir, record)
     log.info("pictures in %s: %s", vis_dir, ", ".join(written))

@@ -37,8 +37,11 @@ def build_report(args):
     lines += ["## Configuration (key flags; all in config.json)", "", "| flag | value |", "|---|---|"]
     lines += [f"| `{k}` | {config.get(k)} |" for k in KEY_FLAGS if k in config] + [""]
     timings = _json(layout.result_file(args, "timings.json")) or {}
-    lines += ["## Wall time per step", "", "| step | seconds |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in timings.items()] + [""]
+    memory = _json(layout.result_file(args, "memory.json")) or {}
+    lines += ["## Wall time and peak memory per step", "",
+              "| step | seconds | peak RSS (MB) | child processes' peak RSS (MB) |", "|---|---|---|---|"]
+    lines += [f"| {k} | {v} | {memory.get(k, {}).get('peak_rss_mb', '')} | "
+              f"{memory.get(k, {}).get('children_peak_rss_mb', '')} |" for k, v in timings.items()] + [""]
     models = selected_models(args)
     seed_costs = {m: t for m in models if (t := _json(layout.seed_timing(args, m)))}
     if seed_costs:

@@ -1,0 +1,128 @@
+"""Full-size dry run of the paper setting on a VOC-format mock: every step of `--preset voc`.
+
+    python scripts/dry_run_voc.py                       # mock in Data/voc_mock, run voc_dry, CPU
+    python scripts/dry_run_voc.py --epochs 0 -- --device cuda   # the preset's epochs, on a GPU
+
+Writes the mock (voc12/voc_mock.py: VOC2012 devkit layout, SBD lists, an OoD pool, a randomly
+initialised torchvision ResNet-50 as the ImageNet weights file), then runs run_sample.py with
+`--preset voc` at the preset's crop, batch and image sizes: steps 0-2 until the manual review
+asks for decisions, answers them with a decisions file as a reviewer would export it (every
+kept candidate negative but the first), then every step. Two deviations, both for random
+weights and time, printed with the table: --epochs (1 by default) for F_in, W-OoD and IRN, and
+--cam_learning_rate 0.01 (random weights at the preset's 0.1 give a non-finite loss at step 2).
+
+Prints and writes result/<run>/dry_run.md: per step the wall time, peak memory (RSS of the
+process; step 7's CRF worker processes separately), the images it handled, and an estimate for
+the paper's sizes (10,582 train_aug images, 1,464 VOC train images) from the per-image time,
+labelled as an estimate: the mock's images are VOC-sized, the weights random.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from misc import io_utils, layout  # noqa: E402
+from misc.review_page import write_decisions  # noqa: E402
+from run_sample import main as run_sample_main, parse_args  # noqa: E402
+from step.s02_mine_hard_ood import ReviewPending  # noqa: E402
+from voc12.voc_mock import VOC_SIZES, write_voc_mock  # noqa: E402
+
+PAPER_TRAIN_AUG, PAPER_INFER = 10582, 1464
+
+
+def answer_review(args):
+    """The reviewer's export for the kept candidates: the first positive, the rest negative."""
+    rows = io_utils.read_lines(os.path.join(layout.mining_dir(args), "candidates.tsv"))[1:]
+    kept = [row.split("\t")[:2] for row in rows]
+    decisions = [(i, c, "positive" if k == 0 else "negative") for k, (i, c) in enumerate(kept)]
+    write_decisions(layout.review_decisions(args), decisions, "dry run: the first candidate marked positive")
+    return len(decisions)
+
+
+def images_per_step(args):
+    """How many images each step handled in the mock, and how many it handles in the paper run."""
+    n_train = len(io_utils.read_ids(args.train_list))
+    n_infer = len(io_utils.read_ids(args.infer_list))
+    n_pool = len(io_utils.read_ids(layout.candidate_list(args)))
+    rows = 2  # baseline and W-OoD
+    seeds = len(set(io_utils.read_ids(args.infer_list)) | set(io_utils.read_ids(args.train_list)))
+    return {
+        "step.s01_train_cam": (n_train, PAPER_TRAIN_AUG, "train_aug x epochs"),
+        "step.s02_mine_hard_ood": (n_pool, None, "candidates (paper pool: not stated)"),
+        "step.s03_cluster": (n_train, PAPER_TRAIN_AUG, "train_aug + D_ood features"),
+        "step.s04_train_wood": (n_train, PAPER_TRAIN_AUG, "train_aug x epochs"),
+        "step.s05_make_cam": (rows * seeds, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
+        "step.s06_eval_cam": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
+        "step.s07_cam_to_ir_label": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
+        "step.s08_train_irn": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug x epochs"),
+        "step.s09_make_sem_seg": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
+        "step.s10_eval_sem_seg": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
+    }
+
+
+def table(args, deviations, minutes):
+    timings = json.load(open(layout.result_file(args, "timings.json")))
+    memory = json.load(open(layout.result_file(args, "memory.json")))
+    counts = images_per_step(args)
+    lines = ["| step | s | peak RSS (MB) | CRF workers' peak (MB) | images (mock) | s / image | "
+             "estimate at the paper's size (h, same device) |", "|---|---|---|---|---|---|---|"]
+    for step, seconds in timings.items():
+        mem = memory.get(step, {})
+        mock, paper, what = counts.get(step, (None, None, ""))
+        per_image = f"{seconds / mock:.2f}" if mock else ""
+        estimate = f"{seconds / mock * paper / 3600:.1f} ({what})" if mock and paper else what
+        lines.append(f"| {step} | {seconds} | {mem.get('peak_rss_mb', '')} | {mem.get('children_peak_rss_mb', '')} | "
+                     f"{mock or ''} | {per_image} | {estimate} |")
+    return (f"Dry run of `--preset voc` on the VOC-format mock ({minutes:.1f} min in all). Deviations from the "
+            f"preset: {deviations}. Estimates scale the mock's per-image time to the paper's image counts "
+            f"at the same epochs; they are estimates, not measurements.\n\n" + "\n".join(lines) + "\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default="Data/voc_mock", help="where the mock is written (kept if it exists)")
+    p.add_argument("--run_name", default="voc_dry")
+    p.add_argument("--epochs", type=int, default=1, help="epochs of F_in, W-OoD and IRN (0: the preset's)")
+    p.add_argument("--cam_learning_rate", type=float, default=0.01, help="random weights need a lower lr")
+    p.add_argument("--n_seg_train", type=int, default=16)
+    p.add_argument("--n_seg_val", type=int, default=4)
+    p.add_argument("--n_sbd_only", type=int, default=16)
+    p.add_argument("--n_ood", type=int, default=24)
+    p.add_argument("--image_sizes", default=None, help="HxW,HxW,... of the mock's images (default: VOC's sizes)")
+    p.add_argument("extra", nargs="*", help="after --: more run_sample.py flags")
+    opts = p.parse_args()
+    start = time.time()
+    if not os.path.isfile(os.path.join(opts.root, "resnet50_random.pth")):
+        sizes = tuple(tuple(int(v) for v in s.split("x")) for s in opts.image_sizes.split(",")) \
+            if opts.image_sizes else VOC_SIZES
+        write_voc_mock(opts.root, opts.n_seg_train, opts.n_seg_val, opts.n_sbd_only, opts.n_ood, sizes=sizes)
+    paths = {"voc12_root": os.path.join(opts.root, "VOC2012"), "sbd_root": os.path.join(opts.root, "SBD"),
+             "ood_root": os.path.join(opts.root, "ood"), "backbone_weights": os.path.join(opts.root, "resnet50_random.pth")}
+    argv = ["--preset", "voc", "--run_name", opts.run_name, "--device", "cpu", "--num_workers", "0",
+            "--cam_learning_rate", str(opts.cam_learning_rate)]
+    deviations = [f"--cam_learning_rate {opts.cam_learning_rate}", "--num_workers 0"]
+    for k, v in paths.items():
+        argv += [f"--{k}", v]
+    if opts.epochs:
+        argv += ["--cam_num_epoches", str(opts.epochs), "--irn_num_epoches", str(opts.epochs)]
+        deviations.append(f"--cam_num_epoches {opts.epochs} --irn_num_epoches {opts.epochs}")
+    argv += opts.extra
+    deviations += opts.extra
+    args = parse_args(argv)
+    try:
+        run_sample_main(argv + ["--steps", "0-2"])
+    except ReviewPending as pending:
+        print(f"review asked for, as it should: {pending}")
+    print(f"answered the review: {answer_review(args)} decisions -> {layout.review_decisions(args)}")
+    run_sample_main(argv)
+    text = table(args, ", ".join(deviations), (time.time() - start) / 60)
+    io_utils.save_text(layout.result_file(args, "dry_run.md"), text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
