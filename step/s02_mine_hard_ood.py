@@ -6,17 +6,19 @@
    synthetic set's simulated reviewer decide (`simulated`), or keep everything (`none`).
 4. Write `--ood_list` (the hard-OoD set D_ood) and the positive rate r and cost n/(1-r).
 
-Outputs in WOoD_dataset/<run>/: candidates.tsv, candidate_scores.npy, review.html,
-review_decisions*.txt, mining_report.json, and `--ood_list` (default ood_list.txt there). Kept
-when made from the same F_in, candidates, reviewer decisions and flags. An `--ood_list` that
-step 2 did not write (e.g. the official list) is never replaced: use it with --mine_ood_pass false.
+Outputs in WOoD_dataset/<run>/: candidates.tsv, candidate_scores.npy, the review pages
+(review.html, the index, with one review_<nn>_<class>.html per class, review.js,
+review_candidates.js and thumbnails/), review_decisions*.txt, mining_report.json, and
+`--ood_list` (default ood_list.txt there). Kept when made from the same F_in, candidates,
+reviewer decisions and flags. An `--ood_list` that step 2 did not write (e.g. the official list)
+is never replaced: use it with --mine_ood_pass false.
 """
 import logging
 import os
 
 from misc import io_utils, layout, rerun
 from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
-from misc.review_page import build_review_page, read_decisions, write_decisions
+from misc.review_page import read_decisions, write_decisions, write_review_pages
 from misc.scoring import score_images
 from misc.tables import format_table
 from misc.torchutils import resolve_device
@@ -90,8 +92,7 @@ def run(args):
     counts = threshold_counts(scores, class_names, args.ood_score_thres)
     io_utils.save_lines(os.path.join(out_dir, "candidates.tsv"), ["id\tclass\tscore\trank"] + [
         f"{c.image_id}\t{c.class_name}\t{c.score:.4f}\t{c.rank}" for c in candidates])
-    io_utils.save_text(os.path.join(out_dir, "review.html"), build_review_page(
-        args.run_name, candidates, image_dir, layout.review_decisions(args)))
+    write_review_pages(out_dir, args.run_name, candidates, image_dir, layout.review_decisions(args))
 
     decisions = decisions_for(args, candidates, out_dir)
     positives = {i for i, d in decisions.items() if d == "positive"}

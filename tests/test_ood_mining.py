@@ -64,7 +64,7 @@ def test_step2_reports_an_unreadable_candidate_by_name(in_tmp_dir):
     report = json.load(open("WOoD_dataset/smoke/mining_report.json"))
     assert list(report["unreadable"]) == ["ood_00003"] and "ood_00003.jpg" in report["unreadable"]["ood_00003"]
     assert report["num_candidates"] == 9  # 10 candidates, one unreadable: counted apart, not dropped
-    assert os.path.isfile("WOoD_dataset/smoke/review.html")
+    assert os.path.isfile("WOoD_dataset/smoke/review.html") and os.path.isdir("WOoD_dataset/smoke/thumbnails")
 
 
 def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir):
