@@ -31,8 +31,9 @@ def _sync(path):
 
 
 @contextmanager
-def _atomic_path(path):
-    """Yield a temp path beside `path`; move it onto `path` only if the block succeeds."""
+def _atomic_path(path, sync=True):
+    """Yield a temp path beside `path`; move it onto `path` only if the block succeeds.
+    sync=False skips the fsync: still atomic against a kill, for caches of many small files."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=TMP_SUFFIX)
@@ -40,7 +41,8 @@ def _atomic_path(path):
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_current_umask())
-        _sync(tmp)
+        if sync:
+            _sync(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -171,12 +173,12 @@ def save_torch(path, obj):
             torch.save(obj, f)
 
 
-def save_image(path, array):
-    """Save an HxWx3 uint8 RGB array (JPEG or PNG by extension)."""
-    with _atomic_path(path) as tmp:
+def save_image(path, image, quality=95, sync=True):
+    """Save an HxWx3 uint8 RGB array or a PIL image (JPEG or PNG by extension)."""
+    with _atomic_path(path, sync) as tmp:
         fmt = "JPEG" if path.lower().endswith((".jpg", ".jpeg")) else "PNG"
-        kwargs = {"quality": 95} if fmt == "JPEG" else {}
-        Image.fromarray(array).save(tmp, format=fmt, **kwargs)
+        kwargs = {"quality": quality} if fmt == "JPEG" else {}
+        (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(tmp, format=fmt, **kwargs)
 
 
 def save_label_png(path, label, palette):

@@ -101,7 +101,7 @@ def review_decisions(args):
 
 
 def mining_file(args, name):
-    """candidates.tsv, candidate_scores.npy, review.html, mining_report.json, ... of step 2."""
+    """candidates.tsv, candidate_scores.npy, review.html (+ class pages, thumbnails/), mining_report.json, ..."""
     return os.path.join(mining_dir(args), name)
 
 

@@ -1,115 +1,112 @@
-"""The manual-pruning page of step 2 (paper Sec. 3.1, "Manual pruning of positive samples").
+"""The manual-pruning pages of step 2 (paper Sec. 3.1, "Manual pruning of positive samples").
 
-One self-contained HTML file (thumbnails inlined as base64, no server, opens from the file
-system). Per class, the kept candidates in score order with their scores; the reviewer marks
-images that show a foreground object with the mouse (click) or the keyboard (arrows to move,
-Space or X to mark, E to export). Progress lives in the browser's localStorage, so a reload
-keeps it. "Export decisions" downloads `review_decisions.txt`, which step 2 reads back:
+Opens from the file system, no server: review.html (the index: per class, how many candidates
+and how many marked, a link to the class's page, the export), one review_<nn>_<class>.html per
+class with its kept candidates in score order, review.js and review_candidates.js (the behaviour
+and the full candidate list, loaded by <script src>: file:// pages cannot fetch), and
+thumbnails/ (JPEG files, misc/review_thumbnails.py). All in one folder: Firefox shares a file://
+page's localStorage only with pages in its folder. Made for ~10,000 candidates: lazy images in
+fixed boxes (no reflow while they load), one class per page.
+
+The reviewer marks images that show a foreground object with the mouse (click) or the keyboard
+(arrows to move, Space or X to mark, E to export). Progress lives in the browser's localStorage,
+shared by all pages of the run, so a reload or another page keeps it. "Export decisions", on
+any page, downloads `review_decisions.txt` with every class's candidates, which step 2 reads back:
 
     # comment lines start with '#'
     <id>\t<class>\tpositive|negative
 """
-import base64
 import hashlib
 import html
-import io
 import json
 import os
+import re
 
-from PIL import Image
+from misc import io_utils
+from misc.review_script import SCRIPT, STYLE
+from misc.review_thumbnails import MAX_SIDE, make_thumbnails
 
 DECISIONS = ("positive", "negative")
+INDEX, SCRIPT_FILE, CANDIDATES_FILE = "review.html", "review.js", "review_candidates.js"
+_CLASS_PAGE = re.compile(r"review_\d+_.*\.html$")
 
 
-def thumbnail_data_uri(path, max_side=160):
-    with Image.open(path) as img:
-        img = img.convert("RGB")
-        img.thumbnail((max_side, max_side))
-        buffer = io.BytesIO()
-        img.save(buffer, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-_SCRIPT = r"""
-const RUN = %(run)s, KEY = "wood-review:" + RUN + ":" + %(digest)s;
-const state = JSON.parse(localStorage.getItem(KEY) || "{}");
-const cards = Array.from(document.querySelectorAll(".cand"));
-function render() {
-  cards.forEach(el => el.classList.toggle("positive", !!state[el.dataset.id]));
-  const ids = new Set(cards.map(el => el.dataset.id));
-  const pos = Array.from(ids).filter(id => state[id]).length;
-  document.getElementById("status").textContent =
-    pos + " of " + ids.size + " images marked as containing a foreground object";
-}
-function toggle(id) {
-  if (state[id]) { delete state[id]; } else { state[id] = true; }
-  localStorage.setItem(KEY, JSON.stringify(state));
-  render();
-}
-function exportDecisions() {
-  const lines = ["# W-OoD review decisions, run " + RUN];
-  cards.forEach(el => lines.push(el.dataset.id + "\t" + el.dataset.cls + "\t" +
-                                 (state[el.dataset.id] ? "positive" : "negative")));
-  const blob = new Blob([lines.join("\n") + "\n"], {type: "text/plain"});
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = "review_decisions.txt";
-  document.body.appendChild(a); a.click(); a.remove();
-}
-cards.forEach((el, i) => {
-  el.addEventListener("click", () => { el.focus(); toggle(el.dataset.id); });
-  el.addEventListener("keydown", ev => {
-    if (ev.key === " " || ev.key === "x" || ev.key === "X") { toggle(el.dataset.id); ev.preventDefault(); }
-    else if (ev.key === "ArrowRight" && i + 1 < cards.length) { cards[i + 1].focus(); ev.preventDefault(); }
-    else if (ev.key === "ArrowLeft" && i > 0) { cards[i - 1].focus(); ev.preventDefault(); }
-  });
-});
-document.addEventListener("keydown", ev => { if (ev.key === "e" || ev.key === "E") exportDecisions(); });
-document.getElementById("export").addEventListener("click", exportDecisions);
-render();
-if (cards.length) cards[0].focus();
-"""
-
-_STYLE = """
-body { font-family: sans-serif; margin: 1.5em; }
-.grid { display: flex; flex-wrap: wrap; gap: 8px; }
-.cand { margin: 0; padding: 4px; border: 3px solid #ccc; cursor: pointer; text-align: center; }
-.cand:focus { outline: 3px solid #1a73e8; }
-.cand.positive { border-color: #d93025; background: #fce8e6; }
-.cand.positive figcaption::after { content: " POSITIVE"; color: #d93025; font-weight: bold; }
-figcaption { font-size: 11px; }
-button { font-size: 1em; padding: 0.4em 1em; }
-"""
-
-
-def build_review_page(run_name, candidates, image_dir, decisions_path):
-    """HTML text of the review page for `candidates` (a list of ood_mining.Candidate)."""
-    thumbs, sections = {}, []
-    by_class = {}
+def by_class(candidates):
+    """{class: [Candidate]} in the candidates' order (rank_candidates: class order, best first)."""
+    groups = {}
     for cand in candidates:
-        by_class.setdefault(cand.class_name, []).append(cand)
-    for class_name, rows in by_class.items():
-        cards = []
-        for cand in rows:
-            if cand.image_id not in thumbs:
-                thumbs[cand.image_id] = thumbnail_data_uri(os.path.join(image_dir, cand.image_id + ".jpg"))
-            cards.append(
-                f'<figure class="cand" tabindex="0" data-id="{html.escape(cand.image_id)}" '
-                f'data-cls="{html.escape(class_name)}"><img src="{thumbs[cand.image_id]}" alt="">'
-                f"<figcaption>#{cand.rank} {html.escape(cand.image_id)} p={cand.score:.3f}</figcaption></figure>")
-        sections.append(f'<section><h2>{html.escape(class_name)}: {len(rows)} candidates with p &ge; threshold</h2>'
-                        f'<div class="grid">{"".join(cards)}</div></section>')
-    digest = hashlib.sha1("".join(f"{c.image_id}{c.class_name}" for c in candidates).encode()).hexdigest()[:12]
-    script = _SCRIPT % {"run": json.dumps(run_name), "digest": json.dumps(digest)}
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>W-OoD review: {html.escape(run_name)}</title>'
-            f"<style>{_STYLE}</style></head><body>"
-            f"<h1>Hard-OoD review: {html.escape(run_name)}</h1>"
-            "<p>Mark every image that <b>shows an object of the class</b> (or of any class): click it, or move with "
-            "the arrow keys and press Space or X. Unmarked images are kept as hard OoD. Your progress is saved in "
-            "this browser. When done, press <b>Export decisions</b> (or E), save the file as "
-            f"<code>{html.escape(decisions_path)}</code>, and rerun step 2.</p>"
-            '<p><button id="export">Export decisions</button> <span id="status"></span></p>'
-            f"{''.join(sections)}<script>{script}</script></body></html>")
+        groups.setdefault(cand.class_name, []).append(cand)
+    return groups
+
+
+def class_page_name(number, class_name):
+    return f"review_{number:02d}_{re.sub(r'[^A-Za-z0-9_-]', '_', class_name)}.html"
+
+
+def candidate_digest(candidates):
+    """Names the localStorage key: a new candidate list starts a fresh review."""
+    return hashlib.sha1("".join(f"{c.image_id}{c.class_name}" for c in candidates).encode()).hexdigest()[:12]
+
+
+def _page(title, body):
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE % {'box': MAX_SIDE}}</style></head><body>{body}"
+            f'<script src="{CANDIDATES_FILE}"></script><script src="{SCRIPT_FILE}"></script></body></html>')
+
+
+def _toolbar():
+    return '<p><button id="export">Export decisions</button> <span id="status"></span></p>'
+
+
+def build_index_page(run_name, pages, decisions_path):
+    """review.html: instructions, the export, and per class its page, size and marks so far."""
+    table = "".join(f'<tr><td><a href="{page}">{html.escape(name)}</a></td><td>{len(rows)}</td>'
+                    f'<td data-marked-of="{html.escape(name)}">0</td></tr>' for name, page, rows in pages)
+    body = (f"<h1>Hard-OoD review: {html.escape(run_name)}</h1>"
+            "<p>Open each class below and mark every image that <b>shows an object of the class</b> (or of any "
+            "class): click it, or move with the arrow keys and press Space or X. Unmarked images are kept as hard "
+            "OoD. Your progress is saved in this browser and shared by all pages. When done, press <b>Export "
+            f"decisions</b> (or E) on any page, save the file as <code>{html.escape(decisions_path)}</code>, "
+            "and rerun step 2.</p>" + _toolbar() +
+            f"<table><tr><th>class</th><th>candidates with p &ge; threshold</th><th>marked</th></tr>{table}</table>")
+    return _page(f"W-OoD review: {run_name}", body)
+
+
+def build_class_page(run_name, class_name, rows, thumbs, links):
+    """One class's candidates, best first; `links`: [(label, page)] to the index and neighbours."""
+    nav = " &middot; ".join(f'<a href="{page}">{html.escape(label)}</a>' for label, page in links)
+    cards = "".join(
+        f'<figure class="cand" tabindex="0" data-id="{html.escape(c.image_id)}">'
+        f'<img src="{html.escape(thumbs[c.image_id])}" loading="lazy" width="{MAX_SIDE}" height="{MAX_SIDE}" alt="">'
+        f"<figcaption>#{c.rank} {html.escape(c.image_id)} p={c.score:.3f}</figcaption></figure>" for c in rows)
+    body = (f"<nav>{nav}</nav><h1>{html.escape(class_name)}: {len(rows)} candidates with p &ge; threshold</h1>"
+            "<p>Mark every image that shows a foreground object: click, or arrows and Space / X. E exports the "
+            "decisions of every class.</p>" + _toolbar() + f'<div class="grid">{cards}</div>')
+    return _page(f"W-OoD review: {run_name}: {class_name}", body)
+
+
+def candidates_script(run_name, candidates, pages):
+    """review_candidates.js: the run, the digest and every class's ids, for marks and export."""
+    data = {"run": run_name, "digest": candidate_digest(candidates),
+            "classes": [{"name": name, "page": page, "ids": [c.image_id for c in rows]} for name, page, rows in pages]}
+    return "window.WOOD_REVIEW = " + json.dumps(data) + ";\n"
+
+
+def write_review_pages(out_dir, run_name, candidates, image_dir, decisions_path):
+    """Write the review pages of `candidates` (ood_mining.Candidate) into `out_dir`; the index's path."""
+    thumbs = make_thumbnails(out_dir, image_dir, [c.image_id for c in candidates])
+    groups = by_class(candidates)
+    pages = [(name, class_page_name(k, name), rows) for k, (name, rows) in enumerate(groups.items(), 1)]
+    io_utils.save_text(os.path.join(out_dir, CANDIDATES_FILE), candidates_script(run_name, candidates, pages))
+    io_utils.save_text(os.path.join(out_dir, SCRIPT_FILE), SCRIPT)
+    for k, (name, page, rows) in enumerate(pages):
+        links = [("all classes", INDEX)] + [(f"{label}: {pages[j][0]}", pages[j][1]) for label, j in
+                                            (("previous", k - 1), ("next", k + 1)) if 0 <= j < len(pages)]
+        io_utils.save_text(os.path.join(out_dir, page), build_class_page(run_name, name, rows, thumbs, links))
+    for stale in set(filter(_CLASS_PAGE.match, os.listdir(out_dir))) - {page for _, page, _ in pages}:
+        os.remove(os.path.join(out_dir, stale))  # a class (or a numbering) of an earlier build
+    io_utils.save_text(os.path.join(out_dir, INDEX), build_index_page(run_name, pages, decisions_path))
+    return os.path.join(out_dir, INDEX)
 
 
 def read_decisions(path):
@@ -134,6 +131,4 @@ def read_decisions(path):
 
 def write_decisions(path, decisions_by_candidate, header):
     """Write [(id, class, decision)] in the page's export format."""
-    from misc.io_utils import save_lines
-
-    save_lines(path, [f"# {header}"] + [f"{i}\t{c}\t{d}" for i, c, d in decisions_by_candidate])
+    io_utils.save_lines(path, [f"# {header}"] + [f"{i}\t{c}\t{d}" for i, c, d in decisions_by_candidate])

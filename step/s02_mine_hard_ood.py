@@ -6,18 +6,23 @@
    synthetic set's simulated reviewer decide (`simulated`), or keep everything (`none`).
 4. Write `--ood_list` (the hard-OoD set D_ood) and the positive rate r and cost n/(1-r).
 
-Outputs in WOoD_dataset/<run>/: candidates.tsv, candidate_scores.npy, review.html,
-review_decisions*.txt, mining_report.json, and `--ood_list` (default ood_list.txt there). Kept
-when made from the same F_in, candidates, reviewer decisions and flags. An `--ood_list` that
-step 2 did not write (e.g. the official list) is never replaced: use it with --mine_ood_pass false.
+Outputs in WOoD_dataset/<run>/: candidates.tsv, candidate_scores.npy, the review pages
+(review.html, the index, with one review_<nn>_<class>.html per class, review.js,
+review_candidates.js and thumbnails/), review_decisions*.txt, mining_report.json, and
+`--ood_list` (default ood_list.txt there). Kept when made from the same F_in, candidates,
+reviewer decisions and flags. An `--ood_list` that step 2 did not write (e.g. the official list)
+is never replaced: use it with --mine_ood_pass false.
+
+Scoring a pool of hundreds of thousands streams batch by batch and saves its rows in chunks
+(candidate_scores.npy.partial/), so a killed run resumes where it stopped; complete scores made
+from the same F_in, candidates, pool and --ood_score_size are reused (e.g. the rerun after a review).
 """
 import logging
 import os
 
-from misc import io_utils, layout, rerun
+from misc import io_utils, layout, rerun, resumable_scoring
 from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
-from misc.review_page import build_review_page, read_decisions, write_decisions
-from misc.scoring import score_images
+from misc.review_page import read_decisions, write_decisions, write_review_pages
 from misc.tables import format_table
 from misc.torchutils import resolve_device
 from net.factory import load_cam_net
@@ -42,6 +47,34 @@ def made_from(args):
     if args.ood_review == "simulated":
         inputs["sidecar"] = os.path.join(args.ood_root, SIDECAR_NAME)
     return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in MINING_FLAGS}}
+
+
+def scores_made_from(record, class_names, args):
+    """What the candidate scores depend on (a part of the step's record): F_in, which candidates,
+    their pixels, the scoring size; not the threshold or the review."""
+    return {**{k: record[k] for k in ("f_in", "candidates", "pool")}, "class_names": class_names,
+            "ood_score_size": args.ood_score_size}
+
+
+def candidate_scores(args, record, class_names, candidate_ids, image_dir):
+    """(scores (M, C), scored ids, {id: error}): the saved ones when made from the same inputs,
+    else scored with F_in, streamed and resumable (misc/resumable_scoring.py)."""
+    path = layout.mining_file(args, "candidate_scores.npy")
+    stamp = scores_made_from(record, class_names, args)
+    if rerun.skip_file(path, stamp, args.overwrite, "candidate scores"):
+        saved = io_utils.load_npy(path, "candidate scores")
+        return saved["scores"], list(saved["ids"]), dict(saved.get("unreadable", {}))
+    device = resolve_device(args.device)
+    net, _ = load_cam_net(args.cam_weights_name, device)
+    partial = resumable_scoring.partial_dir(path)
+    scores, scored_ids, unreadable = resumable_scoring.score_resumably(
+        net, candidate_ids, image_dir, device, args.ood_score_batch_size, args.ood_score_size, partial, stamp,
+        args.overwrite, "score OoD candidates", args.num_workers)
+    io_utils.save_npy(path, {"ids": scored_ids, "class_names": class_names, "scores": scores,
+                             "unreadable": unreadable})
+    rerun.record(path, stamp)
+    resumable_scoring.discard(partial)  # after the complete scores: a kill before it resumes, loses nothing
+    return scores, scored_ids, unreadable
 
 
 def decisions_for(args, candidates, out_dir):
@@ -76,22 +109,16 @@ def run(args):
                          "to train on it, pass --mine_ood_pass false; to mine, give another --ood_list")
     if rerun.skip_file(args.ood_list, record, args.overwrite, "hard-OoD list"):
         return rerun.SKIPPED
-    device = resolve_device(args.device)
     out_dir = layout.mining_dir(args)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     candidate_ids = io_utils.read_ids(layout.candidate_list(args), "candidate OoD list")
-    net, _ = load_cam_net(args.cam_weights_name, device)
     image_dir = layout.image_dir(args.ood_root)
-    scores, scored_ids, unreadable = score_images(net, candidate_ids, image_dir, device,
-                                                  args.ood_score_batch_size, args.ood_score_size, "score OoD candidates")
-    io_utils.save_npy(os.path.join(out_dir, "candidate_scores.npy"),
-                      {"ids": scored_ids, "class_names": class_names, "scores": scores})
+    scores, scored_ids, unreadable = candidate_scores(args, record, class_names, candidate_ids, image_dir)
     candidates = rank_candidates(scored_ids, scores, class_names, args.ood_score_thres)
     counts = threshold_counts(scores, class_names, args.ood_score_thres)
     io_utils.save_lines(os.path.join(out_dir, "candidates.tsv"), ["id\tclass\tscore\trank"] + [
         f"{c.image_id}\t{c.class_name}\t{c.score:.4f}\t{c.rank}" for c in candidates])
-    io_utils.save_text(os.path.join(out_dir, "review.html"), build_review_page(
-        args.run_name, candidates, image_dir, layout.review_decisions(args)))
+    write_review_pages(out_dir, args.run_name, candidates, image_dir, layout.review_decisions(args))
 
     decisions = decisions_for(args, candidates, out_dir)
     positives = {i for i, d in decisions.items() if d == "positive"}

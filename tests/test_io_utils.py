@@ -12,11 +12,13 @@ from misc.images import voc_palette
 
 def write_each_kind(folder):
     paths = {"checkpoint": folder / "sub" / "ckpt.pth", "cam": folder / "cam" / "a.npy",
-             "mask": folder / "mask" / "a.png", "review page": folder / "review.html"}
+             "mask": folder / "mask" / "a.png", "review page": folder / "review.html",
+             "thumbnail": folder / "thumbnails" / "a.jpg"}
     io_utils.save_torch(str(paths["checkpoint"]), {"w": torch.zeros(2)})
     io_utils.save_npy(str(paths["cam"]), {"keys": np.array([1]), "cam": np.zeros((1, 2, 2))})
     io_utils.save_label_png(str(paths["mask"]), np.zeros((4, 4), np.uint8), voc_palette())
     io_utils.save_text(str(paths["review page"]), "<html></html>\n")
+    io_utils.save_image(str(paths["thumbnail"]), np.zeros((4, 4, 3), np.uint8), quality=85, sync=False)
     return paths
 
 

@@ -64,7 +64,8 @@ def test_step2_reports_an_unreadable_candidate_by_name(in_tmp_dir):
     report = json.load(open("WOoD_dataset/smoke/mining_report.json"))
     assert list(report["unreadable"]) == ["ood_00003"] and "ood_00003.jpg" in report["unreadable"]["ood_00003"]
     assert report["num_candidates"] == 9  # 10 candidates, one unreadable: counted apart, not dropped
-    assert os.path.isfile("WOoD_dataset/smoke/review.html")
+    assert os.path.isfile("WOoD_dataset/smoke/review.html") and os.path.isdir("WOoD_dataset/smoke/thumbnails")
+    assert not os.path.exists("WOoD_dataset/smoke/candidate_scores.npy.partial")  # removed once complete
 
 
 def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir):
@@ -81,6 +82,7 @@ def test_manual_review_stops_with_instructions_until_decisions_exist(in_tmp_dir)
     with open("WOoD_dataset/smoke/review_decisions.txt", "w") as f:
         f.write("".join(f"{i}\tbird\t{'positive' if k == 0 else 'negative'}\n" for k, i in enumerate(ids)))
     main(tiny + ["--prepare_data_pass", "false"])
+    assert "candidate scores is current" in open("result/smoke/log.txt").read()  # the review's rerun: not rescored
     report = json.load(open("WOoD_dataset/smoke/mining_report.json"))
     assert report["num_positive"] == 1 and report["num_hard_ood"] == len(ids) - 1
     assert report["positive_rate_r"] == pytest.approx(1 / len(ids))
