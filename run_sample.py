@@ -40,8 +40,10 @@ CHAIN = [
     ("8", "train_irn", "step.s08_train_irn"),
     ("9", "make_sem_seg", "step.s09_make_sem_seg"),
     ("10", "eval_sem_seg", "step.s10_eval_sem_seg"),
-    ("11", "vis", "step.s11_visualize"),
-    ("12", "report", "step.s12_report"),
+    ("11", "train_seg", "step.s11_train_seg"),
+    ("12", "eval_seg", "step.s12_eval_seg"),
+    ("13", "vis", "step.s13_visualize"),
+    ("14", "report", "step.s14_report"),
 ]
 STEP_NAMES = [name for _, name, _ in CHAIN]
 # `--overwrite true` redoes the run's own work; the data set and the shared pretraining stand-in
@@ -65,20 +67,26 @@ PRESETS = {
                 # scale augmentation and its padding at inference, PIL bicubic resizing; the release's
                 # K-means and OoD feature size.
                 cam_frozen_stages=2, irn_ids="train", irn_augment="scale", irn_infer_pad=512,
-                resize_kernel="pil_bicubic", kmeans="release", ood_feature_size=500),
+                resize_kernel="pil_bicubic", kmeans="release", ood_feature_size=500,
+                # Table 3: DeepLab-v2 on ResNet-101 with deeplab-pytorch's configs/voc12.yaml.
+                seg_ids="train", seg_backbone="resnet101", seg_crop_size=321,
+                seg_train_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_batch_size=10, seg_num_epoches=19,
+                seg_learning_rate=2.5e-4, seg_infer_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_full_supervision=False),
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
     # diverges on the small backbone (feature norm 12 -> 46 within two epochs, README), so L_d
     # takes the official release's normalisation here.
     # The random walk's 2^exp_times steps scale with the grid: a 24x24 stride-4 grid is ~20x smaller
     # than a VOC image's, so 2^4 steps here match IRN's 2^8 there (2^8 flooded whole images).
-    "synthetic": dict(dataset="synthetic", distance_form="release", exp_times=4),
+    # ASPP rates scaled to the 12x12 stride-8 maps of 96 px images (VOC's 321 crop gives 40x40).
+    "synthetic": dict(dataset="synthetic", distance_form="release", exp_times=4, seg_aspp_rates=(2, 4, 6, 8)),
     # Every step on a tiny synthetic set, about a minute on 2 cores.
     "smoke": dict(dataset="synthetic", syn_image_size=64, syn_n_train=96, syn_n_val=32,
                   syn_n_probe_per_class=4, syn_n_ood_hard=24, syn_n_ood_easy=24, syn_n_ood_positive=8,
                   small_widths=(16, 32, 64, 128), pretrain_num_images=600, pretrain_epochs=1,
                   cam_num_epoches=2, cam_crop_size=64, cam_resize_long=(48, 80), cam_scales=(1.0, 0.5),
                   distance_form="release", irn_crop_size=64, irn_resize_long=(48, 80), irn_num_epoches=1,
-                  exp_times=4),
+                  exp_times=4, seg_aspp_rates=(1, 2, 3, 4), seg_crop_size=64, seg_num_epoches=1, seg_batch_size=4,
+                  seg_infer_scales=(1.0,)),
 }
 
 
@@ -212,7 +220,7 @@ def get_args_parser():
                    help="classifiers to make CAMs for: comma list of baseline,wood; auto = those trained")
     g.add_argument("--cam_out_dir", default=None, help="only with a single model: overrides result/<run>/<model>/cam")
     g.add_argument("--infer_num", type=int, default=0,
-                   help="steps 5-11 on a --subset_seed subset of this many --infer_list images (0 = all)")
+                   help="steps 5-10 and 13 on a --subset_seed subset of this many --infer_list images (0 = all)")
     g.add_argument("--cam_method", default="cam",
                    help="seed method(s), comma list of cam,advcam; advcam rows go to result/<run>/<model>_advcam")
     g.add_argument("--adv_iter", type=int, default=27, help="AdvCAM: climbing steps per class and scale")
@@ -267,7 +275,35 @@ def get_args_parser():
     g.add_argument("--np_power", type=float, default=1.0, help="release option: CAM power before the walk")
     g.add_argument("--sem_seg_out_dir", default=None, help="only with a single model")
 
-    g = p.add_argument_group("steps 11-12: pictures and the run report")
+    g = p.add_argument_group("steps 11-12: the segmentation network on the pseudo-masks (Table 3)")
+    g.add_argument("--seg_ids", default="infer", choices=["infer", "train"],
+                   help="its training images: the --infer_list or the --train_list (train_aug on VOC); step 9 "
+                        "makes their pseudo-masks")
+    g.add_argument("--seg_net", default="deeplabv2", choices=["deeplabv2", "deeplabv3"],
+                   help="DeepLab-v2 (ASPP of four 3x3 rates, summed; the paper) or torchvision's DeepLab-v3 head")
+    g.add_argument("--seg_backbone", default="small", choices=["resnet101", "small"],
+                   help="resnet101 (output stride 8, ImageNet weights: --seg_backbone_weights) or the small stand-in")
+    g.add_argument("--seg_backbone_weights", default=None, help="torchvision ResNet-101 ImageNet state dict")
+    g.add_argument("--seg_aspp_rates", type=int_tuple, default=(6, 12, 18, 24), help="ASPP dilation rates")
+    g.add_argument("--seg_crop_size", type=int, default=96, help="training crop (deeplab-pytorch VOC: 321)")
+    g.add_argument("--seg_train_scales", type=float_tuple, default=(0.75, 1.0, 1.25),
+                   help="training scale drawn from these (deeplab-pytorch: 0.5,0.75,1.0,1.25,1.5)")
+    g.add_argument("--seg_batch_size", type=int, default=16, help="batch (deeplab-pytorch: 5 x 2 accumulated)")
+    g.add_argument("--seg_num_epoches", type=int, default=8, help="epochs (deeplab-pytorch: 20k x 10 / 10,582 = 19)")
+    g.add_argument("--seg_learning_rate", type=float, default=0.001,
+                   help="backbone lr; head weights 10x, biases 20x (deeplab-pytorch: 2.5e-4)")
+    g.add_argument("--seg_weight_decay", type=float, default=5e-4, help="SGD weight decay (deeplab-pytorch: 5e-4)")
+    g.add_argument("--seg_momentum", type=float, default=0.9, help="SGD momentum (deeplab-pytorch: 0.9)")
+    g.add_argument("--seg_infer_scales", type=float_tuple, default=(0.75, 1.0, 1.25),
+                   help="inference scales, each with its flip, averaged (msf)")
+    g.add_argument("--seg_crf", type=str2bool, default=True, help="also score the dense CRF on the msf output")
+    g.add_argument("--seg_full_supervision", type=str2bool, default=True,
+                   help="also train on the ground-truth masks of the same images (the upper bound)")
+    g.add_argument("--seg_test_list", default=None,
+                   help="VOC test ids: predictions written in the evaluation server's layout")
+    g.add_argument("--seg_test_root", default=None, help="the VOC2012 test devkit folder (default --voc12_root)")
+
+    g = p.add_argument_group("steps 13-14: pictures and the run report")
     g.add_argument("--vis_ids", default=None, help="comma list of ids to draw (default: --vis_num sampled ones)")
     g.add_argument("--vis_num", type=int, default=8, help="images drawn by step 11 when --vis_ids is not given")
     g.add_argument("--vis_tsne", type=str2bool, default=True, help="Fig. 7's t-SNE of features (needs two classifiers)")

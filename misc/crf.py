@@ -35,3 +35,19 @@ def crf_seed(rgb, high_res, keys, threshold):
     local = np.argmax(padded, axis=0)  # ties go to the background, as IRN
     refined = crf_refine_labels(rgb, local, len(keys) + 1)
     return np.concatenate([[0], np.asarray(keys) + 1])[refined]
+
+
+def crf_refine_probs(rgb, probs, iterations=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3):
+    """The segmentation network's CRF (Table 3), deeplab-pytorch's DenseCRF and its VOC values:
+    unary -log p from softmax probabilities (C, H, W), Gaussian (sxy 1, compat 3) and bilateral
+    (sxy 67, srgb 3, compat 4) terms, 10 iterations. Returns (C, H, W) float32 marginals."""
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_softmax
+
+    c, h, w = probs.shape
+    crf = dcrf.DenseCRF2D(w, h, c)
+    crf.setUnaryEnergy(np.ascontiguousarray(unary_from_softmax(np.asarray(probs, np.float32))))
+    crf.addPairwiseGaussian(sxy=pos_xy_std, compat=pos_w)
+    crf.addPairwiseBilateral(sxy=bi_xy_std, srgb=bi_rgb_std, rgbim=np.array(rgb, dtype=np.uint8, order="C", copy=True),
+                             compat=bi_w)
+    return np.array(crf.inference(iterations), np.float32).reshape(c, h, w)

@@ -118,6 +118,22 @@ def irn_checkpoint(args, row):
     return os.path.join(args.sess_dir, f"irn_{row}.pth")
 
 
+def seg_checkpoint(args, row):
+    return os.path.join(args.sess_dir, f"seg_{row}.pth")
+
+
+def seg_train_log(args, row):
+    return os.path.join(model_dir(args, row), "seg_train_log.jsonl")
+
+
+def seg_eval(args, row):
+    return os.path.join(model_dir(args, row), "seg_eval.json")
+
+
+def seg_pred_dir(args, row):
+    return os.path.join(model_dir(args, row), "seg_pred")
+
+
 def model_dir(args, model):
     return os.path.join(args.result_dir, model)
 

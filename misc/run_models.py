@@ -42,7 +42,7 @@ def selected_classifiers(args):
 
 
 def selected_models(args):
-    """The rows of steps 5-12: each selected classifier with each --cam_method, CAM rows first."""
+    """The rows of steps 5-14: each selected classifier with each --cam_method, CAM rows first."""
     classifiers = selected_classifiers(args)
     bad = [m for m in classifiers if m.endswith(ADVCAM_SUFFIX)]
     if bad:

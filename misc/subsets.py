@@ -1,5 +1,5 @@
 """Seeded subsets of D_in and D_ood (paper Fig. 5: |D_in| and |D_ood| varied, five repeats), and of
-the images steps 5-11 make seeds and masks for (--infer_num: AdvCAM costs ~55x CAM on a CPU)."""
+the images steps 5-10 and 13 make seeds and masks for (--infer_num: AdvCAM costs ~55x CAM on a CPU)."""
 import numpy as np
 
 from misc import io_utils
@@ -23,26 +23,43 @@ def ood_ids(args):
 
 
 def infer_ids(args):
-    """The images steps 5-11 work on: --infer_list, or a seeded --infer_num subset of it."""
+    """The images steps 5-10 and 13 work on: --infer_list, or a seeded --infer_num subset of it."""
     ids = io_utils.read_ids(args.infer_list, "infer list")
     return seeded_subset(ids, args.infer_num, args.subset_seed)
 
 
-IRN_IDS = ("infer", "train")
+ID_LISTS = ("infer", "train")
+
+
+def listed_ids(args, which, flag):
+    """`infer`: the --infer_list images (with --infer_num); `train`: the --train_list."""
+    if which == "infer":
+        return infer_ids(args)
+    if which == "train":
+        return io_utils.read_ids(args.train_list, "train list")
+    raise ValueError(f"unknown {flag} '{which}' (use {' or '.join(ID_LISTS)})")
 
 
 def irn_ids(args):
-    """The images IRN trains on (--irn_ids): `infer`, the --infer_list images (this project's
-    earlier choice); `train`, the classifier's --train_list (train_aug on VOC), as IRN and the
-    release train it (their cam_to_ir_label and train_irn read args.train_list)."""
-    if args.irn_ids == "infer":
-        return infer_ids(args)
-    if args.irn_ids == "train":
-        return io_utils.read_ids(args.train_list, "train list")
-    raise ValueError(f"unknown --irn_ids '{args.irn_ids}' (use {' or '.join(IRN_IDS)})")
+    """The images IRN trains on (--irn_ids): `infer` (this project's earlier choice) or `train`,
+    the classifier's --train_list (train_aug on VOC), as IRN and the release train it (their
+    cam_to_ir_label and train_irn read args.train_list)."""
+    return listed_ids(args, args.irn_ids, "--irn_ids")
+
+
+def seg_ids(args):
+    """The images the segmentation network trains on (--seg_ids; VOC: train_aug)."""
+    return listed_ids(args, args.seg_ids, "--seg_ids")
+
+
+def mask_ids(args):
+    """The images step 9 makes pseudo-masks for: the infer images, then the segmentation
+    network's training images when step 11 runs (each once, in list order)."""
+    extra = seg_ids(args) if getattr(args, "train_seg_pass", False) else []
+    return list(dict.fromkeys(infer_ids(args) + extra))
 
 
 def seed_ids(args):
-    """The images steps 5 and 7 make CAMs and IR labels for: the infer images, then the IRN
-    training images not among them (each once, in list order)."""
-    return list(dict.fromkeys(infer_ids(args) + irn_ids(args)))
+    """The images step 5 makes CAMs for: the infer images, then IRN's training images and the
+    images step 9 needs masks of (each once, in list order)."""
+    return list(dict.fromkeys(infer_ids(args) + irn_ids(args) + mask_ids(args)))

@@ -82,6 +82,38 @@ def table(args, deviations, minutes):
             f"at the same epochs; they are estimates, not measurements.\n\n" + "\n".join(lines) + "\n")
 
 
+def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, extra=(), **mock):
+    """Write the mock under `root` (unless there), run every step of --preset voc on it; returns
+    (args, the table's markdown)."""
+    start = time.time()
+    if not os.path.isfile(os.path.join(root, "resnet50_random.pth")):
+        write_voc_mock(root, **mock)
+    paths = {"voc12_root": os.path.join(root, "VOC2012"), "sbd_root": os.path.join(root, "SBD"),
+             "ood_root": os.path.join(root, "ood"), "backbone_weights": os.path.join(root, "resnet50_random.pth")}
+    argv = ["--preset", "voc", "--run_name", run_name, "--device", "cpu", "--num_workers", "0",
+            "--cam_learning_rate", str(cam_learning_rate)]
+    deviations = [f"--cam_learning_rate {cam_learning_rate}", "--num_workers 0"]
+    for k, v in paths.items():
+        argv += [f"--{k}", v]
+    if epochs:
+        argv += ["--cam_num_epoches", str(epochs), "--irn_num_epoches", str(epochs)]
+        deviations.append(f"--cam_num_epoches {epochs} --irn_num_epoches {epochs}")
+    argv += list(extra)
+    deviations += list(extra)
+    args = parse_args(argv)
+    if not os.path.isfile(layout.review_decisions(args)):  # else a rerun: the review was answered
+        try:
+            run_sample_main(argv + ["--steps", "0-2"])
+            raise RuntimeError("step 2 did not ask for the manual review")
+        except ReviewPending as pending:
+            print(f"review asked for, as it should: {pending}")
+        print(f"answered the review: {answer_review(args)} decisions -> {layout.review_decisions(args)}")
+    run_sample_main(argv)
+    text = table(args, " ".join(deviations), (time.time() - start) / 60)
+    io_utils.save_text(layout.result_file(args, "dry_run.md"), text)
+    return args, text
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", default="Data/voc_mock", help="where the mock is written (kept if it exists)")
@@ -95,32 +127,11 @@ def main():
     p.add_argument("--image_sizes", default=None, help="HxW,HxW,... of the mock's images (default: VOC's sizes)")
     p.add_argument("extra", nargs="*", help="after --: more run_sample.py flags")
     opts = p.parse_args()
-    start = time.time()
-    if not os.path.isfile(os.path.join(opts.root, "resnet50_random.pth")):
-        sizes = tuple(tuple(int(v) for v in s.split("x")) for s in opts.image_sizes.split(",")) \
-            if opts.image_sizes else VOC_SIZES
-        write_voc_mock(opts.root, opts.n_seg_train, opts.n_seg_val, opts.n_sbd_only, opts.n_ood, sizes=sizes)
-    paths = {"voc12_root": os.path.join(opts.root, "VOC2012"), "sbd_root": os.path.join(opts.root, "SBD"),
-             "ood_root": os.path.join(opts.root, "ood"), "backbone_weights": os.path.join(opts.root, "resnet50_random.pth")}
-    argv = ["--preset", "voc", "--run_name", opts.run_name, "--device", "cpu", "--num_workers", "0",
-            "--cam_learning_rate", str(opts.cam_learning_rate)]
-    deviations = [f"--cam_learning_rate {opts.cam_learning_rate}", "--num_workers 0"]
-    for k, v in paths.items():
-        argv += [f"--{k}", v]
-    if opts.epochs:
-        argv += ["--cam_num_epoches", str(opts.epochs), "--irn_num_epoches", str(opts.epochs)]
-        deviations.append(f"--cam_num_epoches {opts.epochs} --irn_num_epoches {opts.epochs}")
-    argv += opts.extra
-    deviations += opts.extra
-    args = parse_args(argv)
-    try:
-        run_sample_main(argv + ["--steps", "0-2"])
-    except ReviewPending as pending:
-        print(f"review asked for, as it should: {pending}")
-    print(f"answered the review: {answer_review(args)} decisions -> {layout.review_decisions(args)}")
-    run_sample_main(argv)
-    text = table(args, ", ".join(deviations), (time.time() - start) / 60)
-    io_utils.save_text(layout.result_file(args, "dry_run.md"), text)
+    sizes = tuple(tuple(int(v) for v in s.split("x")) for s in opts.image_sizes.split(",")) \
+        if opts.image_sizes else VOC_SIZES
+    _, text = dry_run(opts.root, opts.run_name, opts.epochs, opts.cam_learning_rate, opts.extra,
+                      n_seg_train=opts.n_seg_train, n_seg_val=opts.n_seg_val, n_sbd_only=opts.n_sbd_only,
+                      n_ood=opts.n_ood, sizes=sizes)
     print(text)
 
 

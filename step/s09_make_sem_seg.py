@@ -21,7 +21,7 @@ from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
 from misc.path_index import random_walk
 from misc.progress import progress
 from misc.run_models import selected_models
-from misc.subsets import infer_ids
+from misc.subsets import mask_ids
 from misc.torchutils import resolve_device
 from net.irn_net import load_boundary_net
 from voc12.datasets import MultiScaleDataset
@@ -48,7 +48,7 @@ RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "i
 
 def run(args):
     device = resolve_device(args.device)
-    ids = infer_ids(args)
+    ids = mask_ids(args)  # the infer images, and the segmentation network's (step 11)
     models = selected_models(args)
     palette, total = voc_palette(), 0
     for model in models:

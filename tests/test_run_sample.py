@@ -73,7 +73,7 @@ def test_steps_and_from_select_steps_beside_the_pass_switches():
     names = lambda argv: [n for n, _ in selected_steps(parse_args(argv))]  # noqa: E731
     assert names(["--steps", "4-6"]) == ["train_wood", "make_cam", "eval_cam"]
     assert names(["--steps", "0-1,report"]) == ["prepare_data", "pretrain_backbone", "train_cam", "report"]
-    assert names(["--from", "10"]) == ["eval_sem_seg", "vis", "report"]
+    assert names(["--from", "10"]) == ["eval_sem_seg", "train_seg", "eval_seg", "vis", "report"]
     assert names(["--from", "make_cam", "--vis_pass", "false"])[:2] == ["make_cam", "eval_cam"]
     assert "vis" not in names(["--from", "make_cam", "--vis_pass", "false"])
     with pytest.raises(SystemExit):

@@ -1,7 +1,7 @@
-"""Step 12: one markdown report per run, result/<run>/report.md.
+"""Step 14: one markdown report per run, result/<run>/report.md.
 
 Gathers the resolved configuration, every step's wall time and metrics that exist on disk (F_in
-and W-OoD training logs, the mining report, the seed tables) and links step 11's pictures.
+and W-OoD training logs, the mining report, the seed tables) and links step 13's pictures.
 """
 import json
 import logging
@@ -69,6 +69,10 @@ def build_report(args):
     table2 = layout.result_file(args, "table2.txt")
     if os.path.isfile(table2):
         lines += ["", "## Pseudo-masks (Table 2 columns, mIoU %)", "", "```", open(table2).read().rstrip(), "```"]
+    table3 = layout.result_file(args, "table3.txt")
+    if os.path.isfile(table3):
+        lines += ["", "## Segmentation network on the val images (Table 3, %): single scale, multi-scale + flip "
+                  "(msf), msf + CRF", "", "```", open(table3).read().rstrip(), "```"]
     vis_dir = layout.vis_dir(args)
     if os.path.isdir(vis_dir):
         pictures = sorted(f for f in os.listdir(vis_dir) if f.endswith(".png"))

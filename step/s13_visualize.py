@@ -1,4 +1,4 @@
-"""Step 11: pictures of a run (paper Fig. 3, 6, 7 and the appendix's OoD clusters).
+"""Step 13: pictures of a run (paper Fig. 3, 6, 7 and the appendix's OoD clusters).
 
 Writes under result/<run>/vis/:
   <id>.png               per image: the image, the ground truth, and per classifier its CAM as a

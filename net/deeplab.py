@@ -1,0 +1,113 @@
+"""The segmentation network of Table 3, trained on the pseudo-masks (paper Sec. 4.1, [5, 47]).
+
+`--seg_net deeplabv2` (the paper): DeepLab-v2 (Chen et al., TPAMI 2017) as deeplab-pytorch [47]
+builds it: a ResNet with output stride 8 (layer3 and layer4 dilated 2 and 4 instead of strided)
+and ASPP, four 3x3 convolutions at rates 6, 12, 18, 24 straight to the class scores, summed.
+`--seg_net deeplabv3`: torchvision's DeepLab-v3 head (ASPP with image pooling, batch norm) on the
+same backbone, for people who want the modern head. Backbones (`--seg_backbone`): `resnet101`
+(torchvision's, ImageNet weights from a local file, `--seg_backbone_weights`) or `small` (the CPU
+stand-in, output stride 8, from the pretrained stand-in of step 0b). Batch-norm statistics stay
+frozen while training (deeplab-pytorch's freeze_bn). forward(x) gives logits at stride 8.
+"""
+import torch
+import torch.nn as nn
+import torchvision
+
+from net.small_resnet import SmallResNet
+
+SEG_NETS = ("deeplabv2", "deeplabv3")
+SEG_BACKBONES = ("resnet101", "small")
+
+
+class ASPP(nn.Module):
+    """DeepLab-v2's head: sum over rates r of a 3x3 conv with dilation r (in_ch -> num_classes)."""
+
+    def __init__(self, in_channels, num_classes, rates=(6, 12, 18, 24)):
+        super().__init__()
+        self.branches = nn.ModuleList([nn.Conv2d(in_channels, num_classes, 3, padding=r, dilation=r, bias=True)
+                                       for r in rates])
+        for conv in self.branches:  # deeplab-pytorch's initialisation
+            nn.init.normal_(conv.weight, mean=0, std=0.01)
+            nn.init.constant_(conv.bias, 0)
+
+    def forward(self, x):
+        return sum(branch(x) for branch in self.branches)
+
+
+class ResNet101OS8(nn.Module):
+    """torchvision's ResNet-101 with layer3, layer4 dilated (output stride 8), no pooling head."""
+
+    def __init__(self):
+        super().__init__()
+        net = torchvision.models.resnet101(weights=None, replace_stride_with_dilation=[False, True, True])
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+        self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
+        self.out_channels, self.output_stride = 2048, 8
+
+    def forward(self, x):
+        return self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
+
+    def load_imagenet(self, path):
+        """A torchvision ResNet-101 state dict (fc dropped); a clear error for anything else."""
+        from misc.engine import load_torch_file
+
+        state = load_torch_file(path, "ResNet-101 ImageNet weights file")
+        renamed = {}
+        for key, value in state.items():
+            if key.startswith("fc."):
+                continue
+            head = key.split(".")[0]
+            renamed[{"conv1": "stem.0", "bn1": "stem.1"}.get(head, head) + key[len(head):]] = value
+        missing, unexpected = self.load_state_dict(renamed, strict=False)
+        if missing or unexpected:
+            raise ValueError(f"{path} is not a torchvision ResNet-101 state dict: missing {missing[:5]}, "
+                             f"unexpected {unexpected[:5]}")
+
+
+class SegNet(nn.Module):
+    """Backbone + head -> logits (B, num_classes, H/8, W/8); BN layers keep their statistics."""
+
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+
+    def train(self, mode=True):
+        super().train(mode)
+        for module in self.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
+        return self
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+    def param_groups(self):
+        """(backbone weights, head weights, head biases): deeplab-pytorch trains them at lr, 10 lr, 20 lr."""
+        weights = [p for n, p in self.head.named_parameters() if not n.endswith("bias")]
+        biases = [p for n, p in self.head.named_parameters() if n.endswith("bias")]
+        return list(self.backbone.parameters()), weights, biases
+
+
+def build_seg_net(model_args):
+    """A segmentation network from its model_args {net, backbone, num_classes, aspp_rates, small_widths}."""
+    net_name, backbone_name = model_args["net"], model_args["backbone"]
+    if net_name not in SEG_NETS or backbone_name not in SEG_BACKBONES:
+        raise ValueError(f"unknown segmentation network {net_name}/{backbone_name} "
+                         f"(use {'|'.join(SEG_NETS)} on {'|'.join(SEG_BACKBONES)})")
+    if backbone_name == "resnet101":
+        backbone = ResNet101OS8()
+    else:
+        backbone = SmallResNet(widths=tuple(model_args["small_widths"]))  # strides (1, 2, 2, 1): stride 8
+    classes = model_args["num_classes"]
+    if net_name == "deeplabv2":
+        head = ASPP(backbone.out_channels, classes, tuple(model_args["aspp_rates"]))
+    else:
+        head = torchvision.models.segmentation.deeplabv3.DeepLabHead(backbone.out_channels, classes,
+                                                                      tuple(model_args["aspp_rates"][:3]))
+    return SegNet(backbone, head)
+
+
+def upsampled_logits(net, x):
+    """Logits resized to the input (bilinear, align_corners False)."""
+    logits = net(x)
+    return torch.nn.functional.interpolate(logits, x.shape[2:], mode="bilinear", align_corners=False)

@@ -1,0 +1,127 @@
+"""Step 11: train the segmentation network of Table 3 on the pseudo-masks (paper Sec. 4.1).
+
+One network per row with pseudo-masks (baseline, W-OoD, AdvCAM rows when made): trained on step
+9's masks of the --seg_ids images (`train`: the --train_list, train_aug on VOC; `infer`: the
+--infer_list), never on their ground truth. With --seg_full_supervision (synthetic default) also
+the upper bound `full_supervision`, trained on the ground-truth masks of the same images.
+Recipe flags --seg_* (the `voc` preset: deeplab-pytorch's configs/voc12.yaml, README); the loop,
+poly schedule, checkpoints and resume are misc/engine.py's. Cross-entropy over the logits
+upsampled to the crop, 255 ignored. Writes sess/<run>/seg_<row>.pth, kept when made from the
+same masks, ids and flags.
+"""
+import logging
+import os
+
+import torch
+import torch.nn.functional as F
+
+from misc import io_utils, layout, rerun
+from misc.engine import fit, load_weights, with_base_lr
+from misc.images import IGNORE_LABEL
+from misc.run_models import selected_models
+from misc.subsets import seg_ids
+from misc.torchutils import make_loader, resolve_device, seed_everything
+from net.deeplab import build_seg_net, upsampled_logits
+from net.factory import small_backbone_state
+from voc12.datasets import load_gt_mask
+from voc12.seg_dataset import SegTrainDataset, mask_folder
+
+log = logging.getLogger(__name__)
+FULL_SUPERVISION = "full_supervision"
+SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales", "seg_batch_size",
+             "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum", "resize_kernel",
+             "small_widths", "seed", "amp", "num_workers")
+
+
+def seg_rows(args):
+    """The rows that get a segmentation network: those with pseudo-masks, then the upper bound."""
+    return selected_models(args) + ([FULL_SUPERVISION] if args.seg_full_supervision else [])
+
+
+def model_args_of(args, num_classes):
+    return {"net": args.seg_net, "backbone": args.seg_backbone, "num_classes": num_classes,
+            "aspp_rates": list(args.seg_aspp_rates), "small_widths": list(args.small_widths)}
+
+
+def pretrained_file(args):
+    """The backbone's ImageNet (resnet101) or stand-in (small) weights; a clear error when missing."""
+    path = args.seg_backbone_weights if args.seg_backbone == "resnet101" else args.backbone_weights
+    if not path or not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
+            f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
+    return path
+
+
+def new_seg_net(args, num_classes):
+    net = build_seg_net(model_args_of(args, num_classes))
+    path = pretrained_file(args)
+    if args.seg_backbone == "resnet101":
+        net.backbone.load_imagenet(path)
+    else:
+        load_weights(net.backbone, small_backbone_state(path), path)
+    return net
+
+
+def masks_of(args, row, models):
+    """(mask_of(id), the folder or tree it reads) for a row."""
+    if row == FULL_SUPERVISION:
+        return (lambda image_id: load_gt_mask(args.voc12_root, image_id)), args.list_dir
+    folder = layout.sem_seg_dir(args, row, models)
+    return mask_folder(folder), folder
+
+
+def made_from(args, row, models, ids):
+    _, source = masks_of(args, row, models)
+    inputs = {"masks": source, "pretrained": pretrained_file(args), "data": args.list_dir}
+    return {**rerun.fingerprints(inputs), "row": row, "ids_sha1": rerun.ids_fingerprint(ids),
+            **{k: getattr(args, k) for k in SEG_FLAGS}}
+
+
+def build_optimizer(net, args):
+    """SGD, poly; deeplab-pytorch's groups: backbone at lr, head weights 10x, head biases 20x (no decay)."""
+    backbone, weights, biases = net.param_groups()
+    lr, wd = args.seg_learning_rate, args.seg_weight_decay
+    return torch.optim.SGD(with_base_lr([{"params": backbone, "lr": lr, "weight_decay": wd},
+                                         {"params": weights, "lr": 10 * lr, "weight_decay": wd},
+                                         {"params": biases, "lr": 20 * lr, "weight_decay": 0.0}]),
+                           lr=lr, momentum=args.seg_momentum)
+
+
+def segmentation_loss(logits, mask):
+    """Cross-entropy of (B, C, H, W) logits at the mask's size, 255 ignored."""
+    return F.cross_entropy(logits.float(), mask, ignore_index=IGNORE_LABEL)
+
+
+def train_row(args, row, models, ids, record, device, num_classes):
+    seed_everything(args.seed)
+    mask_of, _ = masks_of(args, row, models)
+    dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
+                              args.seg_train_scales, args.resize_kernel)
+    loader = make_loader(dataset, args.seg_batch_size, True, args.seed, args.num_workers, drop_last=True)
+    net = new_seg_net(args, num_classes).to(device)
+    optimizer = build_optimizer(net, args)
+
+    def loss_of(batch):
+        return segmentation_loss(upsampled_logits(net, batch["img"].to(device)), batch["mask"].to(device)), {}
+
+    fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
+        seed=args.seed, made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
+        log_path=layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
+        overwrite=args.overwrite)
+
+
+def run(args):
+    device = resolve_device(args.device)
+    models, ids = selected_models(args), seg_ids(args)
+    num_classes = 1 + len(io_utils.read_lines(args.class_names_file, "class names"))
+    trained = 0
+    for row in seg_rows(args):
+        record = made_from(args, row, models, ids)
+        if rerun.skip_file(layout.seg_checkpoint(args, row), record, args.overwrite, f"segmentation network {row}"):
+            continue
+        log.info("segmentation network %s: %s on %d images (%s)", row, args.seg_net, len(ids),
+                 "ground truth" if row == FULL_SUPERVISION else "pseudo-masks")
+        train_row(args, row, models, ids, record, device, num_classes)
+        trained += 1
+    return None if trained else rerun.SKIPPED

@@ -1,0 +1,136 @@
+"""Step 12: the segmentation networks on the validation images; Table 3 (paper Sec. 4.1).
+
+Per row (step 11's networks) and --val_list image, three predictions, each scored with the
+streaming metrics of steps 6 and 10 (mIoU, precision, recall, per class):
+- `single`: softmax of the logits at the image's own size;
+- `msf`: softmax averaged over --seg_infer_scales, each with its flip (the paper's protocol);
+- `crf`: the dense CRF on the msf probabilities (misc/crf.py crf_refine_probs, deeplab-pytorch's
+  VOC values), with --seg_crf.
+Writes result/<run>/<row>/seg_pred/<id>.png (the best protocol run: crf, else msf),
+result/<run>/<row>/seg_eval.json, result/<run>/table3.txt; with a --seg_test_list, the test
+predictions in the evaluation server's layout, result/<run>/<row>/results/VOC2012/Segmentation/
+comp6_test_cls/<id>.png (palette PNGs, for upload). The ground truth is read only here.
+"""
+import json
+import logging
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from misc import imutils, io_utils, layout, rerun
+from misc.crf import crf_refine_probs
+from misc.engine import load_checkpoint, load_weights
+from misc.images import load_rgb, voc_palette
+from misc.metrics import StreamingConfusion
+from misc.progress import progress
+from misc.tables import format_table, pct, summary
+from misc.torchutils import resolve_device
+from net.deeplab import build_seg_net, upsampled_logits
+from step.s11_train_seg import seg_rows
+from voc12.datasets import load_gt_mask
+
+log = logging.getLogger(__name__)
+PROTOCOLS = ("single", "msf", "crf")
+EVAL_FLAGS = ("seg_infer_scales", "seg_crf", "resize_kernel")
+
+
+def load_seg_net(path, device):
+    checkpoint = load_checkpoint(path, "segmentation network checkpoint")
+    net = build_seg_net(checkpoint["model_args"])
+    load_weights(net, checkpoint["model"], path)
+    return net.to(device).eval()
+
+
+@torch.no_grad()
+def predict(net, rgb, scales, device, kernel="cv2_bilinear"):
+    """{"single": (C, H, W) softmax at scale 1, "msf": mean softmax over scales x flips}."""
+    h, w = rgb.shape[:2]
+    total, single = 0.0, None
+    for scale in scales:
+        scaled = rgb if scale == 1.0 else imutils.rescale(rgb, scale, kernel)
+        chw = torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(scaled)))
+        pair = torch.stack([chw, chw.flip(-1)]).to(device)
+        logits = upsampled_logits(net, pair)
+        probs = F.interpolate(logits, (h, w), mode="bilinear", align_corners=False).softmax(1)
+        if scale == 1.0:
+            single = probs[0]
+        total = total + probs[0] + probs[1].flip(-1)
+    if single is None:
+        chw = torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(rgb)))[None].to(device)
+        single = upsampled_logits(net, chw)[0].softmax(0)
+    return {"single": single.cpu().numpy(), "msf": (total / (2 * len(scales))).cpu().numpy()}
+
+
+def predictions(net, rgb, args, device):
+    """{protocol: (H, W) uint8 labels} for the protocols this run scores."""
+    probs = predict(net, rgb, args.seg_infer_scales, device, args.resize_kernel)
+    if args.seg_crf:
+        probs["crf"] = crf_refine_probs(rgb, probs["msf"])
+    return {k: v.argmax(0).astype(np.uint8) for k, v in probs.items()}
+
+
+def evaluate_row(net, args, ids, out_dir, device, num_classes):
+    confusions = {p: StreamingConfusion(num_classes) for p in PROTOCOLS if p != "crf" or args.seg_crf}
+    best = "crf" if args.seg_crf else "msf"
+    palette = voc_palette()
+    for image_id in progress(ids, desc=f"segment val {os.path.basename(os.path.dirname(out_dir))}", leave=False):
+        rgb, gt = load_rgb(layout.image_dir(args.voc12_root), image_id), load_gt_mask(args.voc12_root, image_id)
+        labels = predictions(net, rgb, args, device)
+        for protocol, confusion in confusions.items():
+            confusion.update(labels[protocol], gt)
+        io_utils.save_label_png(os.path.join(out_dir, image_id + ".png"), labels[best], palette)
+    return {p: c.scores() for p, c in confusions.items()}
+
+
+def export_test(net, args, row, device):
+    """Test predictions in the VOC server's layout (comp6: trained on VOC data, no other masks)."""
+    ids = io_utils.read_ids(args.seg_test_list, "segmentation test list")
+    out = os.path.join(layout.model_dir(args, row), "results", "VOC2012", "Segmentation", "comp6_test_cls")
+    image_dir = layout.image_dir(args.seg_test_root or args.voc12_root)
+    for image_id in progress(ids, desc=f"segment test {row}", leave=False):
+        labels = predictions(net, load_rgb(image_dir, image_id), args, device)
+        io_utils.save_label_png(os.path.join(out, image_id + ".png"), labels["crf" if args.seg_crf else "msf"],
+                                voc_palette())
+    log.info("%s: %d test predictions in %s (zip results/ and upload)", row, len(ids), out)
+
+
+def table3(args, rows):
+    header, lines = ["row"], []
+    protocols = [p for p in PROTOCOLS if p != "crf" or args.seg_crf]
+    for p in protocols:
+        header += [f"{p} mIoU", f"{p} prec.", f"{p} recall"]
+    for row in rows:
+        scores = json.load(open(layout.seg_eval(args, row)))
+        line = [row]
+        for p in protocols:
+            s = summary(scores[p])
+            line += [pct(scores[p]["miou"]), pct(s["precision"]), pct(s["recall"])]
+        lines.append(line)
+    return format_table(header, lines)
+
+
+def run(args):
+    device = resolve_device(args.device)
+    ids = io_utils.read_ids(args.val_list, "val list")
+    names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
+    rows, evaluated = seg_rows(args), 0
+    for row in rows:
+        checkpoint = layout.seg_checkpoint(args, row)
+        path = layout.seg_eval(args, row)
+        record = {**rerun.fingerprints({"net": checkpoint, "data": args.list_dir}), "ids_sha1": rerun.ids_fingerprint(ids),
+                  **{k: getattr(args, k) for k in EVAL_FLAGS}}
+        if rerun.skip_file(path, record, args.overwrite, f"{row} segmentation evaluation"):
+            continue
+        net = load_seg_net(checkpoint, device)
+        scores = evaluate_row(net, args, ids, layout.seg_pred_dir(args, row), device, len(names))
+        io_utils.save_json(path, {"row": row, "num_images": len(ids), "class_names": names, **scores})
+        rerun.record(path, record)
+        if args.seg_test_list and os.path.isfile(args.seg_test_list):
+            export_test(net, args, row, device)
+        evaluated += 1
+    table = table3(args, rows)
+    io_utils.save_text(layout.result_file(args, "table3.txt"), table + "\n")
+    log.info("segmentation network on %d val images (Table 3, %%):\n%s", len(ids), table)
+    return None if evaluated else rerun.SKIPPED
