@@ -279,6 +279,8 @@ def get_args_parser():
     g.add_argument("--seg_ids", default="infer", choices=["infer", "train"],
                    help="its training images: the --infer_list or the --train_list (train_aug on VOC); step 9 "
                         "makes their pseudo-masks")
+    g.add_argument("--seg_seed", type=int, default=None,
+                   help="the networks' own training seed (default --seed); given, their files get a _seed<k> suffix")
     g.add_argument("--seg_net", default="deeplabv2", choices=["deeplabv2", "deeplabv3"],
                    help="DeepLab-v2 (ASPP of four 3x3 rates, summed; the paper) or torchvision's DeepLab-v3 head")
     g.add_argument("--seg_backbone", default="small", choices=["resnet101", "small"],

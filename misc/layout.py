@@ -118,20 +118,30 @@ def irn_checkpoint(args, row):
     return os.path.join(args.sess_dir, f"irn_{row}.pth")
 
 
+def seg_suffix(args):
+    """'' for the run's own segmentation networks, '_seed<k>' for those of --seg_seed k (the seeds
+    of scripts/table3_seeds.py, which all train on the same pseudo-masks)."""
+    return "" if getattr(args, "seg_seed", None) is None else f"_seed{args.seg_seed}"
+
+
 def seg_checkpoint(args, row):
-    return os.path.join(args.sess_dir, f"seg_{row}.pth")
+    return os.path.join(args.sess_dir, f"seg_{row}{seg_suffix(args)}.pth")
 
 
 def seg_train_log(args, row):
-    return os.path.join(model_dir(args, row), "seg_train_log.jsonl")
+    return os.path.join(model_dir(args, row), f"seg_train_log{seg_suffix(args)}.jsonl")
 
 
 def seg_eval(args, row):
-    return os.path.join(model_dir(args, row), "seg_eval.json")
+    return os.path.join(model_dir(args, row), f"seg_eval{seg_suffix(args)}.json")
 
 
 def seg_pred_dir(args, row):
-    return os.path.join(model_dir(args, row), "seg_pred")
+    return os.path.join(model_dir(args, row), f"seg_pred{seg_suffix(args)}")
+
+
+def table3_file(args):
+    return result_file(args, f"table3{seg_suffix(args)}.txt")
 
 
 def model_dir(args, model):

@@ -4,11 +4,12 @@
     python scripts/dry_run_voc.py --epochs 0 -- --device cuda   # the preset's epochs, on a GPU
 
 Writes the mock (voc12/voc_mock.py: VOC2012 devkit layout, SBD lists, an OoD pool, a randomly
-initialised torchvision ResNet-50 as the ImageNet weights file), then runs run_sample.py with
+initialised torchvision ResNet-50 and ResNet-101 as the ImageNet weights files), then runs run_sample.py with
 `--preset voc` at the preset's crop, batch and image sizes: steps 0-2 until the manual review
 asks for decisions, answers them with a decisions file as a reviewer would export it (every
 kept candidate negative but the first), then every step. Two deviations, both for random
-weights and time, printed with the table: --epochs (1 by default) for F_in, W-OoD and IRN, and
+weights and time, printed with the table: --epochs (1 by default) for F_in, W-OoD, IRN and the
+segmentation network, and
 --cam_learning_rate 0.01 (random weights at the preset's 0.1 give a non-finite loss at step 2).
 
 Prints and writes result/<run>/dry_run.md: per step the wall time, peak memory (RSS of the
@@ -29,9 +30,9 @@ from misc import io_utils, layout  # noqa: E402
 from misc.review_page import write_decisions  # noqa: E402
 from run_sample import main as run_sample_main, parse_args  # noqa: E402
 from step.s02_mine_hard_ood import ReviewPending  # noqa: E402
-from voc12.voc_mock import VOC_SIZES, write_voc_mock  # noqa: E402
+from voc12.voc_mock import VOC_SIZES, write_random_weights, write_voc_mock  # noqa: E402
 
-PAPER_TRAIN_AUG, PAPER_INFER = 10582, 1464
+PAPER_TRAIN_AUG, PAPER_INFER, PAPER_VAL = 10582, 1464, 1449
 
 
 def answer_review(args):
@@ -48,6 +49,7 @@ def images_per_step(args):
     n_train = len(io_utils.read_ids(args.train_list))
     n_infer = len(io_utils.read_ids(args.infer_list))
     n_pool = len(io_utils.read_ids(layout.candidate_list(args)))
+    n_val = len(io_utils.read_ids(args.val_list))
     rows = 2  # baseline and W-OoD
     seeds = len(set(io_utils.read_ids(args.infer_list)) | set(io_utils.read_ids(args.train_list)))
     return {
@@ -59,8 +61,10 @@ def images_per_step(args):
         "step.s06_eval_cam": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
         "step.s07_cam_to_ir_label": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
         "step.s08_train_irn": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug x epochs"),
-        "step.s09_make_sem_seg": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
+        "step.s09_make_sem_seg": (rows * seeds, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
         "step.s10_eval_sem_seg": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
+        "step.s11_train_seg": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug x epochs"),
+        "step.s12_eval_seg": (rows * n_val, rows * PAPER_VAL, "2 rows x VOC val"),
     }
 
 
@@ -86,18 +90,20 @@ def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, extra=()
     """Write the mock under `root` (unless there), run every step of --preset voc on it; returns
     (args, the table's markdown)."""
     start = time.time()
-    if not os.path.isfile(os.path.join(root, "resnet50_random.pth")):
+    if not os.path.isfile(os.path.join(root, "ood", "candidates.txt")):
         write_voc_mock(root, **mock)
+    write_random_weights(root)  # a mock from before Table 3's network lacks the ResNet-101 file
     paths = {"voc12_root": os.path.join(root, "VOC2012"), "sbd_root": os.path.join(root, "SBD"),
-             "ood_root": os.path.join(root, "ood"), "backbone_weights": os.path.join(root, "resnet50_random.pth")}
+             "ood_root": os.path.join(root, "ood"), "backbone_weights": os.path.join(root, "resnet50_random.pth"),
+             "seg_backbone_weights": os.path.join(root, "resnet101_random.pth")}
     argv = ["--preset", "voc", "--run_name", run_name, "--device", "cpu", "--num_workers", "0",
             "--cam_learning_rate", str(cam_learning_rate)]
     deviations = [f"--cam_learning_rate {cam_learning_rate}", "--num_workers 0"]
     for k, v in paths.items():
         argv += [f"--{k}", v]
     if epochs:
-        argv += ["--cam_num_epoches", str(epochs), "--irn_num_epoches", str(epochs)]
-        deviations.append(f"--cam_num_epoches {epochs} --irn_num_epoches {epochs}")
+        argv += ["--cam_num_epoches", str(epochs), "--irn_num_epoches", str(epochs), "--seg_num_epoches", str(epochs)]
+        deviations.append(f"--cam_num_epoches {epochs} --irn_num_epoches {epochs} --seg_num_epoches {epochs}")
     argv += list(extra)
     deviations += list(extra)
     args = parse_args(argv)

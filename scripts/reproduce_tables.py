@@ -12,6 +12,9 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
   lambda     when does L_d matter: W-OoD with the release's form at lambda 0.07 and 0.7 and with
              Eq. 2 as written at lambda 0.0007 and 0.00007 (the paper's 0.007 is in core);
   fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
+  wood       W-OoD (f) alone (with `-- --resize_kernel pil_bicubic`: the kernel's effect, issue 14);
+  details    the release's K-means (--kmeans release) and OoD features at long side 128 (the
+             synthetic analogue of the release's 500 on VOC; --ood_feature_size), beside (f);
   ood_kinds  the same training with easy OoDs only, and with every candidate unmined (Sec. 3.1);
              these lists are built from the generator's sidecar (analysis, not method).
 Each seed is its own run (result/<name>_s<seed>/...), all on one data set (Data/<name>). Writes
@@ -62,6 +65,11 @@ def variants(group, run_dir_name):
                  for lam in (0.07, 0.7)]
                 + [(f"lam_paper_{lam:g}", term_flags(TERMS) + ["--distance_form", "paper", "--distance_lambda", str(lam)])
                    for lam in (0.0007, 0.00007)])
+    if group == "wood":
+        return [("t5_f", term_flags(TERMS))]
+    if group == "details":
+        return [("kmeans_release", term_flags(TERMS) + ["--kmeans", "release"]),
+                ("ood_feature_128", term_flags(TERMS) + ["--ood_feature_size", "128"])]
     if group == "fig5a":
         return [(f"f5_ood{n}", term_flags(TERMS) + ["--ood_num", str(n)]) for n in (6, 30, 100)]
     if group == "ood_kinds":
@@ -82,8 +90,8 @@ def write_kind_lists(run_name, ood_root):
 
 # The seed tables need steps 0-6 only; the CRF, IRN and picture steps would multiply the cost.
 SEED_STEPS_ONLY = ["--eval_crf", "false", "--cam_to_ir_label_pass", "false", "--train_irn_pass", "false",
-                   "--make_sem_seg_pass", "false", "--eval_sem_seg_pass", "false", "--vis_pass", "false",
-                   "--report_pass", "false"]
+                   "--make_sem_seg_pass", "false", "--eval_sem_seg_pass", "false", "--train_seg_pass", "false",
+                   "--eval_seg_pass", "false", "--vis_pass", "false", "--report_pass", "false"]
 
 
 def run_seed(name, seed, groups, extra):

@@ -8,7 +8,6 @@ Computed once from F_in, as the paper does. Writes --cluster_file (sess/<run>/cl
 kept when made from the same F_in, lists and settings.
 """
 import logging
-import os
 
 import numpy as np
 

@@ -12,7 +12,6 @@ kept when made from the same F_in, clusters, lists and flags; loop and resume: m
 import logging
 import os
 
-import numpy as np
 import torch
 
 from misc import io_utils, layout, rerun

@@ -7,7 +7,6 @@ is seeded on its own (from --seed), so a run killed after one row trains the nex
 uninterrupted run would.
 """
 import logging
-import os
 
 import torch
 

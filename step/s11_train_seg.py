@@ -28,7 +28,7 @@ from voc12.seg_dataset import SegTrainDataset, mask_folder
 
 log = logging.getLogger(__name__)
 FULL_SUPERVISION = "full_supervision"
-SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales", "seg_batch_size",
+SEG_FLAGS = ("seg_seed", "seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales", "seg_batch_size",
              "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum", "resize_kernel",
              "small_widths", "seed", "amp", "num_workers")
 
@@ -93,12 +93,16 @@ def segmentation_loss(logits, mask):
     return F.cross_entropy(logits.float(), mask, ignore_index=IGNORE_LABEL)
 
 
+def seg_seed(args):
+    return args.seed if args.seg_seed is None else args.seg_seed
+
+
 def train_row(args, row, models, ids, record, device, num_classes):
-    seed_everything(args.seed)
+    seed_everything(seg_seed(args))
     mask_of, _ = masks_of(args, row, models)
     dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
                               args.seg_train_scales, args.resize_kernel)
-    loader = make_loader(dataset, args.seg_batch_size, True, args.seed, args.num_workers, drop_last=True)
+    loader = make_loader(dataset, args.seg_batch_size, True, seg_seed(args), args.num_workers, drop_last=True)
     net = new_seg_net(args, num_classes).to(device)
     optimizer = build_optimizer(net, args)
 
@@ -106,7 +110,7 @@ def train_row(args, row, models, ids, record, device, num_classes):
         return segmentation_loss(upsampled_logits(net, batch["img"].to(device)), batch["mask"].to(device)), {}
 
     fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
-        seed=args.seed, made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
+        seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
         log_path=layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
         overwrite=args.overwrite)
 

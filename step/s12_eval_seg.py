@@ -131,6 +131,6 @@ def run(args):
             export_test(net, args, row, device)
         evaluated += 1
     table = table3(args, rows)
-    io_utils.save_text(layout.result_file(args, "table3.txt"), table + "\n")
+    io_utils.save_text(layout.table3_file(args), table + "\n")
     log.info("segmentation network on %d val images (Table 3, %%):\n%s", len(ids), table)
     return None if evaluated else rerun.SKIPPED

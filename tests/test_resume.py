@@ -5,7 +5,6 @@ epoch from (--seed, epoch); per-image steps resume their folder. These runs kill
 subprocesses, the pretraining stand-in, F_in and W-OoD mid-epoch, CAMs (step 5) after 5 images,
 the second row's IRN (after the first row's was saved) mid-epoch and the random walk (step 9).
 """
-import json
 import os
 import signal
 import subprocess

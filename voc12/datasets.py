@@ -3,7 +3,6 @@
 Images are read from `<image_dir>/<id>.jpg`; a missing or unreadable file raises an error that
 names it. Tensors are CHW float32, ImageNet-normalised.
 """
-import os
 
 import numpy as np
 import torch

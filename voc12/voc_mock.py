@@ -7,7 +7,8 @@ Writes, under `root`:
     VOC2012/SegmentationClass/<id>.png     palette PNGs (class index, 255 on a 3-pixel object border)
     SBD/{train,val}.txt                    SBD's lists: extra images, some VOC train ones, one VOC val
     ood/JPEGImages/<id>.jpg, ood/candidates.txt   an OoD pool of background-only images
-    resnet50_random.pth                    a randomly initialised torchvision ResNet-50 state dict
+    resnet50_random.pth, resnet101_random.pth   randomly initialised torchvision state dicts (the
+                                           ImageNet weights files of the classifier and of Table 3's network)
 The pictures are coloured shapes on textured backgrounds (each class its own colour), so labels,
 masks and annotations agree; they test plumbing, sizes, memory and time, not accuracy.
 """
@@ -65,7 +66,8 @@ def _annotation_xml(image_id, h, w, boxes):
 
 def write_voc_mock(root, n_seg_train=16, n_seg_val=8, n_sbd_only=16, n_ood=24, seed=0, sizes=VOC_SIZES,
                    classes_per_image=(1, 2), weights=True):
-    """Write the mock (see the module doc); returns {"voc12_root", "sbd_root", "ood_root", "weights"}."""
+    """Write the mock (see the module doc); returns {"voc12_root", "sbd_root", "ood_root", "weights",
+    "seg_weights"}."""
     rng = np.random.default_rng(seed)
     voc, sbd, ood = (os.path.join(root, d) for d in ("VOC2012", "SBD", "ood"))
     for folder in ("JPEGImages", "Annotations", "ImageSets/Segmentation", "SegmentationClass"):
@@ -104,12 +106,22 @@ def write_voc_mock(root, n_seg_train=16, n_seg_val=8, n_sbd_only=16, n_ood=24, s
         h, w = sizes[int(rng.integers(len(sizes)))]
         Image.fromarray(_background(rng, h, w)).save(os.path.join(ood, "JPEGImages", image_id + ".jpg"), quality=90)
     save_lines(os.path.join(ood, "candidates.txt"), ood_ids)
-    paths = {"voc12_root": voc, "sbd_root": sbd, "ood_root": ood, "weights": None}
+    paths = {"voc12_root": voc, "sbd_root": sbd, "ood_root": ood, "weights": None, "seg_weights": None}
     if weights:
-        import torch
-        import torchvision
+        paths.update(write_random_weights(root, seed))
+    return paths
 
-        torch.manual_seed(seed)
-        paths["weights"] = os.path.join(root, "resnet50_random.pth")
-        torch.save(torchvision.models.resnet50(weights=None).state_dict(), paths["weights"])
+
+def write_random_weights(root, seed=0):
+    """Randomly initialised torchvision ResNet-50 and ResNet-101 state dicts under `root` (each
+    written only when missing); returns {"weights", "seg_weights"}."""
+    import torch
+    import torchvision
+
+    paths = {"weights": os.path.join(root, "resnet50_random.pth"),
+             "seg_weights": os.path.join(root, "resnet101_random.pth")}
+    for key, build in (("weights", torchvision.models.resnet50), ("seg_weights", torchvision.models.resnet101)):
+        if not os.path.isfile(paths[key]):
+            torch.manual_seed(seed)
+            torch.save(build(weights=None).state_dict(), paths[key])
     return paths

@@ -1,0 +1,96 @@
+"""Table 3's segmentation network (steps 11-12): ASPP, output stride, the loss and its ignored
+pixels, a training step, the CRF on probabilities, the VOC server export."""
+import argparse
+import os
+
+import numpy as np
+import torch
+from PIL import Image
+
+from misc.images import voc_palette
+from misc.io_utils import load_label_png, save_lines
+from net.deeplab import ASPP, ResNet101OS8, build_seg_net, upsampled_logits
+from step.s11_train_seg import build_optimizer, segmentation_loss
+from step.s12_eval_seg import export_test
+
+SMALL = {"net": "deeplabv2", "backbone": "small", "num_classes": 4, "aspp_rates": [1, 2, 3, 4],
+         "small_widths": [8, 8, 8, 8]}
+
+
+def test_aspp_sums_four_dilated_branches():
+    aspp = ASPP(3, 2, rates=(1, 2))
+    x = torch.randn(1, 3, 9, 9)
+    by_hand = sum(torch.nn.functional.conv2d(x, b.weight, b.bias, padding=r, dilation=r)
+                  for b, r in zip(aspp.branches, (1, 2)))
+    torch.testing.assert_close(aspp(x), by_hand)
+    assert [b.dilation for b in ASPP(2048, 21).branches] == [(6, 6), (12, 12), (18, 18), (24, 24)]
+    assert ASPP(3, 2)(x).shape == (1, 2, 9, 9)  # 3x3, padding = rate: the size is kept
+
+
+def test_output_stride_8():
+    with torch.no_grad():
+        assert ResNet101OS8()(torch.zeros(1, 3, 64, 64)).shape == (1, 2048, 8, 8)
+        net = build_seg_net(SMALL).eval()
+        assert net(torch.zeros(1, 3, 64, 48)).shape == (1, 4, 8, 6)
+        assert upsampled_logits(net, torch.zeros(1, 3, 64, 48)).shape == (1, 4, 64, 48)
+        v3 = build_seg_net({**SMALL, "net": "deeplabv3"}).eval()
+        assert v3(torch.zeros(1, 3, 64, 48)).shape == (1, 4, 8, 6)
+
+
+def test_ignored_pixels_take_no_gradient():
+    logits = torch.randn(1, 3, 2, 2, requires_grad=True)
+    mask = torch.tensor([[[0, 255], [2, 255]]])
+    segmentation_loss(logits, mask).backward()
+    assert (logits.grad[0, :, :, 1] == 0).all() and (logits.grad[0, :, :, 0] != 0).all()
+    # The mean runs over the two labelled pixels only: -log softmax at (0, 0) class 0, (1, 0) class 2.
+    logp = logits.detach().log_softmax(1)
+    assert torch.isclose(segmentation_loss(logits.detach(), mask), -(logp[0, 0, 0, 0] + logp[0, 2, 1, 0]) / 2)
+
+
+def test_one_training_step_lowers_the_loss():
+    torch.manual_seed(0)
+    net = build_seg_net(SMALL).train()
+    x = torch.randn(4, 3, 32, 32)
+    mask = torch.zeros(4, 32, 32, dtype=torch.int64)
+    mask[:, 8:24, 8:24] = 2
+    args = argparse.Namespace(seg_learning_rate=0.01, seg_weight_decay=5e-4, seg_momentum=0.9)
+    optimizer = build_optimizer(net, args)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.01, 0.1, 0.2]  # deeplab-pytorch's 1x, 10x, 20x
+    assert optimizer.param_groups[2]["weight_decay"] == 0.0  # no decay on the head's biases
+    losses = []
+    for _ in range(2):
+        loss = segmentation_loss(upsampled_logits(net, x), mask)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[1] < losses[0]
+
+
+def test_crf_on_probabilities_follows_the_image():
+    from misc.crf import crf_refine_probs
+
+    rgb = np.zeros((20, 20, 3), np.uint8)
+    rgb[:, 10:] = 255
+    probs = np.full((2, 20, 20), 0.5, np.float32)
+    probs[0, :, :4], probs[1, :, :4] = 0.9, 0.1    # sure of class 0 on the dark left
+    probs[0, :, 16:], probs[1, :, 16:] = 0.1, 0.9  # sure of class 1 on the bright right
+    labels = crf_refine_probs(rgb, probs).argmax(0)
+    assert (labels[:, :10] == 0).all() and (labels[:, 10:] == 1).all()
+
+
+def test_test_predictions_in_the_servers_layout(tmp_path):
+    root = tmp_path / "VOC2012"
+    os.makedirs(root / "JPEGImages")
+    for image_id in ("2008_000001", "2008_000002"):
+        Image.fromarray(np.full((20, 24, 3), 90, np.uint8)).save(root / "JPEGImages" / f"{image_id}.jpg")
+    save_lines(str(tmp_path / "test.txt"), ["2008_000001", "2008_000002"])
+    args = argparse.Namespace(seg_test_list=str(tmp_path / "test.txt"), seg_test_root=str(root), voc12_root=None,
+                              result_dir=str(tmp_path / "result"), seg_infer_scales=(1.0,), seg_crf=False,
+                              resize_kernel="cv2_bilinear")
+    export_test(build_seg_net(SMALL).eval(), args, "wood", torch.device("cpu"))
+    out = tmp_path / "result" / "wood" / "results" / "VOC2012" / "Segmentation" / "comp6_test_cls"
+    assert sorted(os.listdir(out)) == ["2008_000001.png", "2008_000002.png"]
+    with Image.open(out / "2008_000001.png") as png:
+        assert png.mode == "P" and png.size == (24, 20) and png.getpalette()[:6] == voc_palette()[:6]
+    assert load_label_png(str(out / "2008_000001.png")).max() < 4
