@@ -38,7 +38,8 @@ def crf_seed(rgb, high_res, keys, threshold):
 
 
 def crf_refine_probs(rgb, probs, iterations=10, pos_w=3, pos_xy_std=1, bi_w=4, bi_xy_std=67, bi_rgb_std=3):
-    """The segmentation network's CRF (Table 3), deeplab-pytorch's DenseCRF and its VOC values:
+    """The segmentation network's CRF (Table 3), deeplab-pytorch's DenseCRF and its VOC values (it
+    feeds the CRF its mean-subtracted BGR input cast to uint8; here the RGB image itself):
     unary -log p from softmax probabilities (C, H, W), Gaussian (sxy 1, compat 3) and bilateral
     (sxy 67, srgb 3, compat 4) terms, 10 iterations. Returns (C, H, W) float32 marginals."""
     import pydensecrf.densecrf as dcrf

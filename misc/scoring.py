@@ -25,9 +25,9 @@ class DecodedBatches(Dataset):
     """Item k: the k-th batch of `ids` decoded, as (readable ids, tensor (B, 3, H, W) or None,
     {id: error} of the unreadable ones). A batch is what the device sees at once."""
 
-    def __init__(self, ids, image_dir, batch_size, size=None):
+    def __init__(self, ids, image_dir, batch_size, size=None, kernel="cv2_bilinear"):
         self.batches = list(_batches(list(ids), batch_size))
-        self.image_dir, self.size = image_dir, size
+        self.image_dir, self.size, self.kernel = image_dir, size, kernel
 
     def __len__(self):
         return len(self.batches)
@@ -41,7 +41,7 @@ class DecodedBatches(Dataset):
                 unreadable[image_id] = str(err)
                 continue
             if self.size:
-                img = imutils.resize_long(img, self.size)
+                img = imutils.resize_long(img, self.size, self.kernel)
             arrays.append(imutils.hwc_to_chw(imutils.normalize(img)))
             readable.append(image_id)
         return readable, torch.from_numpy(np.stack(arrays)) if arrays else None, unreadable
@@ -52,16 +52,17 @@ def _keep_as_is(item):
 
 
 @torch.no_grad()
-def forward_batches(net, ids, image_dir, device, batch_size=32, size=None, desc="forward", num_workers=0):
+def forward_batches(net, ids, image_dir, device, batch_size=32, size=None, desc="forward", num_workers=0,
+                    kernel="cv2_bilinear"):
     """Yield, per batch of `ids` in order, (scored ids, probs (B, C), z (B, D), {id: error}).
 
     Single scale, no flip. An image that cannot be read is reported by name and skipped, never
     silently dropped: it is in the batch's `unreadable` dict. Images in one batch must share a
-    size (or pass `size`, the long side to resize to, or batch_size=1). `num_workers` decode
+    size (or pass `size`, the long side to resize to with `kernel`, or batch_size=1). `num_workers` decode
     the next batches while the device runs this one (ordered as `ids`, results unchanged).
     """
     net.eval()
-    loader = DataLoader(DecodedBatches(ids, image_dir, batch_size, size), batch_size=None,
+    loader = DataLoader(DecodedBatches(ids, image_dir, batch_size, size, kernel), batch_size=None,
                         num_workers=num_workers, collate_fn=_keep_as_is)
     for scored, tensor, unreadable in progress(loader, desc=desc, leave=False):
         for image_id, err in unreadable.items():
@@ -77,10 +78,12 @@ def _stack(rows, width):
     return np.concatenate(rows) if rows else np.zeros((0, width), np.float32)
 
 
-def forward_images(net, ids, image_dir, device, batch_size=32, size=None, desc="forward", num_workers=0):
+def forward_images(net, ids, image_dir, device, batch_size=32, size=None, desc="forward", num_workers=0,
+                   kernel="cv2_bilinear"):
     """(probs (M, C), z (M, D), scored ids, {id: error}) of all `ids`: see forward_batches."""
     probs, feats, scored, unreadable = [], [], [], {}
-    for batch_ids, p, z, bad in forward_batches(net, ids, image_dir, device, batch_size, size, desc, num_workers):
+    for batch_ids, p, z, bad in forward_batches(net, ids, image_dir, device, batch_size, size, desc, num_workers,
+                                                kernel):
         scored += batch_ids
         unreadable.update(bad)
         if p is not None:

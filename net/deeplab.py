@@ -4,10 +4,16 @@
 builds it: a ResNet with output stride 8 (layer3 and layer4 dilated 2 and 4 instead of strided)
 and ASPP, four 3x3 convolutions at rates 6, 12, 18, 24 straight to the class scores, summed.
 `--seg_net deeplabv3`: torchvision's DeepLab-v3 head (ASPP with image pooling, batch norm) on the
-same backbone, for people who want the modern head. Backbones (`--seg_backbone`): `resnet101`
+same backbone, for people who want the modern head (its own batch norm trains). Backbones (`--seg_backbone`): `resnet101`
 (torchvision's, ImageNet weights from a local file, `--seg_backbone_weights`) or `small` (the CPU
-stand-in, output stride 8, from the pretrained stand-in of step 0b). Batch-norm statistics stay
-frozen while training (deeplab-pytorch's freeze_bn). forward(x) gives logits at stride 8.
+stand-in, output stride 8, from the pretrained stand-in of step 0b). The backbone's batch norm
+stays as pretrained while training, statistics and affine parameters (deeplab-pytorch's
+freeze_bn and conv-only parameter groups). forward(x) gives logits at stride 8.
+
+Not deeplab-pytorch's ResNet exactly (README, Table 3): torchvision's layout (stride on the 3x3
+conv, layer3's first block undilated and layer4's at 2, stem pool without ceil_mode, RGB input
+with ImageNet mean/std) where deeplab-pytorch ports the caffe ResNet-101 (stride on the 1x1,
+every block dilated 2 / 4, ceil_mode pool, BGR minus the mean).
 """
 import torch
 import torch.nn as nn
@@ -73,7 +79,7 @@ class SegNet(nn.Module):
 
     def train(self, mode=True):
         super().train(mode)
-        for module in self.modules():
+        for module in self.backbone.modules():  # the pretrained part (deeplab-pytorch: base.freeze_bn())
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
                 module.eval()
         return self
@@ -82,10 +88,13 @@ class SegNet(nn.Module):
         return self.head(self.backbone(x))
 
     def param_groups(self):
-        """(backbone weights, head weights, head biases): deeplab-pytorch trains them at lr, 10 lr, 20 lr."""
+        """(backbone conv weights, head weights, head biases): deeplab-pytorch trains them at lr,
+        10 lr, 20 lr (main.py get_params); the backbone's batch-norm scales and shifts stay as
+        pretrained (its 1x group holds conv layers only)."""
+        backbone = [p for m in self.backbone.modules() if isinstance(m, nn.Conv2d) for p in m.parameters()]
         weights = [p for n, p in self.head.named_parameters() if not n.endswith("bias")]
         biases = [p for n, p in self.head.named_parameters() if n.endswith("bias")]
-        return list(self.backbone.parameters()), weights, biases
+        return backbone, weights, biases
 
 
 def build_seg_net(model_args):

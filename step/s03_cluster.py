@@ -21,7 +21,8 @@ from voc12.voc_lists import load_cls_labels
 log = logging.getLogger(__name__)
 
 
-CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size")
+CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size",
+                 "resize_kernel")
 
 
 def made_from(args):
@@ -46,7 +47,7 @@ def run(args):
                                              args.ood_score_batch_size, None, "features D_in")
     probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.image_dir(args.ood_root), device,
                                                         args.ood_score_batch_size, args.ood_feature_size or None,
-                                                        "features D_ood")
+                                                        "features D_ood", kernel=args.resize_kernel)
     if bad_in or bad_ood:
         raise ValueError(f"unreadable images: {sorted(bad_in) + sorted(bad_ood)}")
     p_in = class_centres(z_in, np.stack([labels[i] for i in in_ids]))

@@ -28,8 +28,8 @@ from voc12.seg_dataset import SegTrainDataset, mask_folder
 
 log = logging.getLogger(__name__)
 FULL_SUPERVISION = "full_supervision"
-SEG_FLAGS = ("seg_seed", "seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales", "seg_batch_size",
-             "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum", "resize_kernel",
+SEG_FLAGS = ("seg_seed", "seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
+             "seg_batch_size", "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum",
              "small_widths", "seed", "amp", "num_workers")
 
 
@@ -101,7 +101,7 @@ def train_row(args, row, models, ids, record, device, num_classes):
     seed_everything(seg_seed(args))
     mask_of, _ = masks_of(args, row, models)
     dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
-                              args.seg_train_scales, args.resize_kernel)
+                              args.seg_train_scales)  # cv2 bilinear, as deeplab-pytorch
     loader = make_loader(dataset, args.seg_batch_size, True, seg_seed(args), args.num_workers, drop_last=True)
     net = new_seg_net(args, num_classes).to(device)
     optimizer = build_optimizer(net, args)

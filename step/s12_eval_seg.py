@@ -3,7 +3,9 @@
 Per row (step 11's networks) and --val_list image, three predictions, each scored with the
 streaming metrics of steps 6 and 10 (mIoU, precision, recall, per class):
 - `single`: softmax of the logits at the image's own size;
-- `msf`: softmax averaged over --seg_infer_scales, each with its flip (the paper's protocol);
+- `msf`: softmax averaged over --seg_infer_scales, each with its flip (this project's choice,
+  common in WSSS papers; deeplab-pytorch's test takes the max of the logits at 1.0, 0.5, 0.75
+  without flips);
 - `crf`: the dense CRF on the msf probabilities (misc/crf.py crf_refine_probs, deeplab-pytorch's
   VOC values), with --seg_crf.
 Writes result/<run>/<row>/seg_pred/<id>.png (the best protocol run: crf, else msf),
@@ -33,7 +35,7 @@ from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("single", "msf", "crf")
-EVAL_FLAGS = ("seg_infer_scales", "seg_crf", "resize_kernel")
+EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
 
 
 def load_seg_net(path, device):
@@ -65,7 +67,7 @@ def predict(net, rgb, scales, device, kernel="cv2_bilinear"):
 
 def predictions(net, rgb, args, device):
     """{protocol: (H, W) uint8 labels} for the protocols this run scores."""
-    probs = predict(net, rgb, args.seg_infer_scales, device, args.resize_kernel)
+    probs = predict(net, rgb, args.seg_infer_scales, device)
     if args.seg_crf:
         probs["crf"] = crf_refine_probs(rgb, probs["msf"])
     return {k: v.argmax(0).astype(np.uint8) for k, v in probs.items()}

@@ -37,6 +37,18 @@ def test_output_stride_8():
         assert v3(torch.zeros(1, 3, 64, 48)).shape == (1, 4, 8, 6)
 
 
+def test_backbone_batch_norm_stays_as_pretrained():
+    # deeplab-pytorch: base.freeze_bn() (statistics) and a 1x group of conv layers only (affine).
+    net = build_seg_net({**SMALL, "net": "deeplabv3"}).train()
+    backbone, weights, biases = net.param_groups()
+    bn = [m for m in net.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bn and not {id(p) for m in bn for p in m.parameters()} & {id(p) for p in backbone}
+    assert all(not m.training for m in bn)
+    assert all(m.training for m in net.head.modules() if isinstance(m, torch.nn.BatchNorm2d))  # the new head's
+    convs = [p for m in net.backbone.modules() if isinstance(m, torch.nn.Conv2d) for p in m.parameters()]
+    assert len(backbone) == len(convs) and len(weights) + len(biases) == len(list(net.head.parameters()))
+
+
 def test_ignored_pixels_take_no_gradient():
     logits = torch.randn(1, 3, 2, 2, requires_grad=True)
     mask = torch.tensor([[[0, 255], [2, 255]]])

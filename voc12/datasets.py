@@ -52,22 +52,6 @@ class ClassificationDataset(Dataset):
                 "label": torch.from_numpy(self.label_of(image_id))}
 
 
-class InferenceDataset(Dataset):
-    """Plain normalised image at its own size (for features and scoring)."""
-
-    def __init__(self, ids, image_dir, size=None):
-        self.ids, self.image_dir, self.size = list(ids), image_dir, size
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, index):
-        img = load_rgb(self.image_dir, self.ids[index])
-        if self.size:
-            img = imutils.resize_long(img, self.size)
-        return {"name": self.ids[index], "img": torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(img)))}
-
-
 class MultiScaleDataset(Dataset):
     """Each image at several scales, each stacked with its horizontal flip: (2, 3, h_s, w_s)."""
 
