@@ -119,9 +119,10 @@ def irn_checkpoint(args, row):
 
 
 def seg_suffix(args):
-    """'' for the run's own segmentation networks, '_seed<k>' for those of --seg_seed k (the seeds
-    of scripts/table3_seeds.py, which all train on the same pseudo-masks)."""
-    return "" if getattr(args, "seg_seed", None) is None else f"_seed{args.seg_seed}"
+    """'' for the run's own segmentation networks (trained with --seed), '_seed<k>' for those of
+    another --seg_seed k (the seeds of scripts/table3_seeds.py, all on the same pseudo-masks)."""
+    seed = getattr(args, "seg_seed", None)
+    return "" if seed is None or seed == args.seed else f"_seed{seed}"
 
 
 def seg_checkpoint(args, row):

@@ -7,10 +7,11 @@ Writes the mock (voc12/voc_mock.py: VOC2012 devkit layout, SBD lists, an OoD poo
 initialised torchvision ResNet-50 and ResNet-101 as the ImageNet weights files), then runs run_sample.py with
 `--preset voc` at the preset's crop, batch and image sizes: steps 0-2 until the manual review
 asks for decisions, answers them with a decisions file as a reviewer would export it (every
-kept candidate negative but the first), then every step. Two deviations, both for random
-weights and time, printed with the table: --epochs (1 by default) for F_in, W-OoD, IRN and the
-segmentation network, and
---cam_learning_rate 0.01 (random weights at the preset's 0.1 give a non-finite loss at step 2).
+kept candidate negative but the first), then every step. Deviations, for random weights and
+time, printed with the table: --epochs (1 by default) for F_in, W-OoD, IRN and the segmentation
+network, --cam_learning_rate 0.01 (random weights at the preset's 0.1 give a non-finite loss at
+step 2) and --seg_learning_rate 2.5e-5 (at the preset's 2.5e-4 the random ResNet-101's features
+grow ~10x per step).
 
 Prints and writes result/<run>/dry_run.md: per step the wall time, peak memory (RSS of the
 process; step 7's CRF worker processes separately), the images it handled, and an estimate for
@@ -86,7 +87,7 @@ def table(args, deviations, minutes):
             f"at the same epochs; they are estimates, not measurements.\n\n" + "\n".join(lines) + "\n")
 
 
-def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, extra=(), **mock):
+def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, seg_learning_rate=2.5e-5, extra=(), **mock):
     """Write the mock under `root` (unless there), run every step of --preset voc on it; returns
     (args, the table's markdown)."""
     start = time.time()
@@ -97,8 +98,9 @@ def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, extra=()
              "ood_root": os.path.join(root, "ood"), "backbone_weights": os.path.join(root, "resnet50_random.pth"),
              "seg_backbone_weights": os.path.join(root, "resnet101_random.pth")}
     argv = ["--preset", "voc", "--run_name", run_name, "--device", "cpu", "--num_workers", "0",
-            "--cam_learning_rate", str(cam_learning_rate)]
-    deviations = [f"--cam_learning_rate {cam_learning_rate}", "--num_workers 0"]
+            "--cam_learning_rate", str(cam_learning_rate), "--seg_learning_rate", str(seg_learning_rate)]
+    deviations = [f"--cam_learning_rate {cam_learning_rate}", f"--seg_learning_rate {seg_learning_rate}",
+                  "--num_workers 0"]
     for k, v in paths.items():
         argv += [f"--{k}", v]
     if epochs:
@@ -126,6 +128,8 @@ def main():
     p.add_argument("--run_name", default="voc_dry")
     p.add_argument("--epochs", type=int, default=1, help="epochs of F_in, W-OoD and IRN (0: the preset's)")
     p.add_argument("--cam_learning_rate", type=float, default=0.01, help="random weights need a lower lr")
+    p.add_argument("--seg_learning_rate", type=float, default=2.5e-5,
+                   help="random weights: the preset's 2.5e-4 grows the features ~10x per step")
     p.add_argument("--n_seg_train", type=int, default=16)
     p.add_argument("--n_seg_val", type=int, default=4)
     p.add_argument("--n_sbd_only", type=int, default=16)
@@ -135,7 +139,7 @@ def main():
     opts = p.parse_args()
     sizes = tuple(tuple(int(v) for v in s.split("x")) for s in opts.image_sizes.split(",")) \
         if opts.image_sizes else VOC_SIZES
-    _, text = dry_run(opts.root, opts.run_name, opts.epochs, opts.cam_learning_rate, opts.extra,
+    _, text = dry_run(opts.root, opts.run_name, opts.epochs, opts.cam_learning_rate, opts.seg_learning_rate, opts.extra,
                       n_seg_train=opts.n_seg_train, n_seg_val=opts.n_seg_val, n_sbd_only=opts.n_sbd_only,
                       n_ood=opts.n_ood, sizes=sizes)
     print(text)

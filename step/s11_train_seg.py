@@ -28,7 +28,7 @@ from voc12.seg_dataset import SegTrainDataset, mask_folder
 
 log = logging.getLogger(__name__)
 FULL_SUPERVISION = "full_supervision"
-SEG_FLAGS = ("seg_seed", "seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
+SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
              "seg_batch_size", "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum",
              "small_widths", "seed", "amp", "num_workers")
 
@@ -75,7 +75,8 @@ def made_from(args, row, models, ids):
     _, source = masks_of(args, row, models)
     inputs = {"masks": source, "pretrained": pretrained_file(args), "data": args.list_dir}
     return {**rerun.fingerprints(inputs), "row": row, "ids_sha1": rerun.ids_fingerprint(ids),
-            **{k: getattr(args, k) for k in SEG_FLAGS}}
+            **{k: getattr(args, k) for k in SEG_FLAGS}, "seed": seg_seed(args),
+            "seg_seed": None if layout.seg_suffix(args) == "" else args.seg_seed}  # --seg_seed = --seed: the same network
 
 
 def build_optimizer(net, args):

@@ -112,16 +112,47 @@ def write_voc_mock(root, n_seg_train=16, n_seg_val=8, n_sbd_only=16, n_ood=24, s
     return paths
 
 
+def _calibration_batches(image_dir, num=16, size=224, batch=4):
+    """Normalised centre crops of the first `num` images, in batches (for batch-norm statistics)."""
+    import torch
+
+    from misc import imutils
+    from misc.images import load_rgb
+
+    ids = sorted(f[:-4] for f in os.listdir(image_dir) if f.endswith(".jpg"))[:num]
+    crops = []
+    for image_id in ids:
+        img = imutils.resize_long(load_rgb(image_dir, image_id), size)
+        crop = imutils.random_crop(imutils.normalize(img), size, np.random.RandomState(0))
+        crops.append(torch.from_numpy(imutils.hwc_to_chw(crop)))
+    return [torch.stack(crops[i:i + batch]) for i in range(0, len(crops), batch)]
+
+
 def write_random_weights(root, seed=0):
     """Randomly initialised torchvision ResNet-50 and ResNet-101 state dicts under `root` (each
-    written only when missing); returns {"weights", "seg_weights"}."""
+    written only when missing); returns {"weights", "seg_weights"}.
+
+    The ResNet-101's batch-norm statistics are measured on the mock's own images (up to 16,
+    normalised): Table 3's network keeps them frozen, and with the initial mean 0 / variance 1
+    its 101 layers overflow to a non-finite loss within two steps. (The ResNet-50 of the
+    classifier is saved as initialised: its features are large, 5e3, but finite.)"""
     import torch
     import torchvision
 
     paths = {"weights": os.path.join(root, "resnet50_random.pth"),
              "seg_weights": os.path.join(root, "resnet101_random.pth")}
     for key, build in (("weights", torchvision.models.resnet50), ("seg_weights", torchvision.models.resnet101)):
-        if not os.path.isfile(paths[key]):
-            torch.manual_seed(seed)
-            torch.save(build(weights=None).state_dict(), paths[key])
+        if os.path.isfile(paths[key]):
+            continue
+        torch.manual_seed(seed)
+        net = build(weights=None)
+        if key == "seg_weights":
+            for m in net.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.momentum = None  # a plain average over the calibration batches
+            net.train()
+            with torch.no_grad():
+                for batch in _calibration_batches(os.path.join(root, "VOC2012", "JPEGImages")):
+                    net(batch)
+        torch.save(net.state_dict(), paths[key])
     return paths
