@@ -48,3 +48,12 @@ def selected_models(args):
     if bad:
         raise ValueError(f"classifier names may not end in {ADVCAM_SUFFIX} (that names AdvCAM rows): {bad}")
     return [m if method == "cam" else m + ADVCAM_SUFFIX for method in seed_methods(args) for m in classifiers]
+
+
+FULL_SUPERVISION = "full_supervision"
+
+
+def seg_rows(args):
+    """The rows of Table 3's segmentation networks (steps 11-14): those with pseudo-masks, then
+    the upper bound trained on ground truth (--seg_full_supervision)."""
+    return selected_models(args) + ([FULL_SUPERVISION] if args.seg_full_supervision else [])

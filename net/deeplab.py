@@ -120,3 +120,13 @@ def upsampled_logits(net, x):
     """Logits resized to the input (bilinear, align_corners False)."""
     logits = net(x)
     return torch.nn.functional.interpolate(logits, x.shape[2:], mode="bilinear", align_corners=False)
+
+
+def load_seg_net(path, device):
+    """A trained segmentation network from step 11's checkpoint, in eval mode on `device`."""
+    from misc.engine import load_checkpoint, load_weights
+
+    checkpoint = load_checkpoint(path, "segmentation network checkpoint")
+    net = build_seg_net(checkpoint["model_args"])
+    load_weights(net, checkpoint["model"], path)
+    return net.to(device).eval()

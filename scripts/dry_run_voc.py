@@ -46,25 +46,34 @@ def answer_review(args):
 
 
 def images_per_step(args):
-    """How many images each step handled in the mock, and how many it handles in the paper run."""
+    """How many images each step handled in the mock, and how many it handles in the paper run
+    (training steps: images x epochs, the mock's epochs against the preset's)."""
+    preset = parse_args(["--preset", "voc"])
     n_train = len(io_utils.read_ids(args.train_list))
     n_infer = len(io_utils.read_ids(args.infer_list))
     n_pool = len(io_utils.read_ids(layout.candidate_list(args)))
     n_val = len(io_utils.read_ids(args.val_list))
     rows = 2  # baseline and W-OoD
     seeds = len(set(io_utils.read_ids(args.infer_list)) | set(io_utils.read_ids(args.train_list)))
+    def epochs(name):
+        return getattr(args, name), getattr(preset, name)
+
+    (cam, cam_paper), (irn, irn_paper), (seg, seg_paper) = (epochs(n) for n in (
+        "cam_num_epoches", "irn_num_epoches", "seg_num_epoches"))
     return {
-        "step.s01_train_cam": (n_train, PAPER_TRAIN_AUG, "train_aug x epochs"),
+        "step.s01_train_cam": (n_train * cam, PAPER_TRAIN_AUG * cam_paper, f"train_aug x {cam_paper} epochs"),
         "step.s02_mine_hard_ood": (n_pool, None, "candidates (paper pool: not stated)"),
         "step.s03_cluster": (n_train, PAPER_TRAIN_AUG, "train_aug + D_ood features"),
-        "step.s04_train_wood": (n_train, PAPER_TRAIN_AUG, "train_aug x epochs"),
+        "step.s04_train_wood": (n_train * cam, PAPER_TRAIN_AUG * cam_paper, f"train_aug x {cam_paper} epochs"),
         "step.s05_make_cam": (rows * seeds, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
         "step.s06_eval_cam": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
         "step.s07_cam_to_ir_label": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
-        "step.s08_train_irn": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug x epochs"),
+        "step.s08_train_irn": (rows * n_train * irn, rows * PAPER_TRAIN_AUG * irn_paper,
+                               f"2 rows x train_aug x {irn_paper} epochs"),
         "step.s09_make_sem_seg": (rows * seeds, rows * PAPER_TRAIN_AUG, "2 rows x train_aug"),
         "step.s10_eval_sem_seg": (rows * n_infer, rows * PAPER_INFER, "2 rows x VOC train"),
-        "step.s11_train_seg": (rows * n_train, rows * PAPER_TRAIN_AUG, "2 rows x train_aug x epochs"),
+        "step.s11_train_seg": (rows * n_train * seg, rows * PAPER_TRAIN_AUG * seg_paper,
+                               f"2 rows x train_aug x {seg_paper} epochs"),
         "step.s12_eval_seg": (rows * n_val, rows * PAPER_VAL, "2 rows x VOC val"),
     }
 
@@ -78,13 +87,15 @@ def table(args, deviations, minutes):
     for step, seconds in timings.items():
         mem = memory.get(step, {})
         mock, paper, what = counts.get(step, (None, None, ""))
-        per_image = f"{seconds / mock:.2f}" if mock else ""
-        estimate = f"{seconds / mock * paper / 3600:.1f} ({what})" if mock and paper else what
+        per_image = f"{seconds / mock:.2f}" if mock and seconds else ""
+        estimate = f"{seconds / mock * paper / 3600:.1f} ({what})" if mock and paper and seconds else what
         lines.append(f"| {step} | {seconds} | {mem.get('peak_rss_mb', '')} | {mem.get('children_peak_rss_mb', '')} | "
                      f"{mock or ''} | {per_image} | {estimate} |")
-    return (f"Dry run of `--preset voc` on the VOC-format mock ({minutes:.1f} min in all). Deviations from the "
-            f"preset: {deviations}. Estimates scale the mock's per-image time to the paper's image counts "
-            f"at the same epochs; they are estimates, not measurements.\n\n" + "\n".join(lines) + "\n")
+    return (f"Dry run of `--preset voc` on the VOC-format mock ({minutes:.1f} min, last invocation). Deviations "
+            f"from the preset: {deviations}. Estimates scale the mock's time per image (per image and epoch "
+            f"for training) to the paper's image counts and the preset's epochs on the same device; they are "
+            f"estimates, not measurements. Step 2 stops for the review, so its scoring time is not kept (the "
+            f"rerun after the review reuses the scores).\n\n" + "\n".join(lines) + "\n")
 
 
 def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, seg_learning_rate=2.5e-5, extra=(), **mock):

@@ -24,8 +24,8 @@ sys.path.insert(0, ROOT)
 from misc import io_utils, layout  # noqa: E402
 from misc.tables import summary  # noqa: E402
 from run_sample import main as run_sample_main, parse_args  # noqa: E402
-from step.s11_train_seg import FULL_SUPERVISION, seg_rows  # noqa: E402
-from step.s12_eval_seg import PROTOCOLS  # noqa: E402
+from misc.run_models import FULL_SUPERVISION, seg_rows  # noqa: E402
+from misc.seg_inference import PROTOCOLS  # noqa: E402
 
 
 def fmt(values):

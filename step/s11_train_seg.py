@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from misc import io_utils, layout, rerun
 from misc.engine import fit, load_weights, with_base_lr
 from misc.images import IGNORE_LABEL
-from misc.run_models import selected_models
+from misc.run_models import FULL_SUPERVISION, seg_rows, selected_models
 from misc.subsets import seg_ids
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net.deeplab import build_seg_net, upsampled_logits
@@ -27,15 +27,9 @@ from voc12.datasets import load_gt_mask
 from voc12.seg_dataset import SegTrainDataset, mask_folder
 
 log = logging.getLogger(__name__)
-FULL_SUPERVISION = "full_supervision"
 SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
              "seg_batch_size", "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum",
              "small_widths", "seed", "amp", "num_workers")
-
-
-def seg_rows(args):
-    """The rows that get a segmentation network: those with pseudo-masks, then the upper bound."""
-    return selected_models(args) + ([FULL_SUPERVISION] if args.seg_full_supervision else [])
 
 
 def model_args_of(args, num_classes):

@@ -17,60 +17,19 @@ import json
 import logging
 import os
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
-from misc import imutils, io_utils, layout, rerun
-from misc.crf import crf_refine_probs
-from misc.engine import load_checkpoint, load_weights
+from misc import io_utils, layout, rerun
 from misc.images import load_rgb, voc_palette
 from misc.metrics import StreamingConfusion
 from misc.progress import progress
 from misc.tables import format_table, pct, summary
 from misc.torchutils import resolve_device
-from net.deeplab import build_seg_net, upsampled_logits
-from step.s11_train_seg import seg_rows
+from misc.run_models import seg_rows
+from misc.seg_inference import PROTOCOLS, predictions
+from net.deeplab import load_seg_net
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
-PROTOCOLS = ("single", "msf", "crf")
 EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
-
-
-def load_seg_net(path, device):
-    checkpoint = load_checkpoint(path, "segmentation network checkpoint")
-    net = build_seg_net(checkpoint["model_args"])
-    load_weights(net, checkpoint["model"], path)
-    return net.to(device).eval()
-
-
-@torch.no_grad()
-def predict(net, rgb, scales, device, kernel="cv2_bilinear"):
-    """{"single": (C, H, W) softmax at scale 1, "msf": mean softmax over scales x flips}."""
-    h, w = rgb.shape[:2]
-    total, single = 0.0, None
-    for scale in scales:
-        scaled = rgb if scale == 1.0 else imutils.rescale(rgb, scale, kernel)
-        chw = torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(scaled)))
-        pair = torch.stack([chw, chw.flip(-1)]).to(device)
-        logits = upsampled_logits(net, pair)
-        probs = F.interpolate(logits, (h, w), mode="bilinear", align_corners=False).softmax(1)
-        if scale == 1.0:
-            single = probs[0]
-        total = total + probs[0] + probs[1].flip(-1)
-    if single is None:
-        chw = torch.from_numpy(imutils.hwc_to_chw(imutils.normalize(rgb)))[None].to(device)
-        single = upsampled_logits(net, chw)[0].softmax(0)
-    return {"single": single.cpu().numpy(), "msf": (total / (2 * len(scales))).cpu().numpy()}
-
-
-def predictions(net, rgb, args, device):
-    """{protocol: (H, W) uint8 labels} for the protocols this run scores."""
-    probs = predict(net, rgb, args.seg_infer_scales, device)
-    if args.seg_crf:
-        probs["crf"] = crf_refine_probs(rgb, probs["msf"])
-    return {k: v.argmax(0).astype(np.uint8) for k, v in probs.items()}
 
 
 def evaluate_row(net, args, ids, out_dir, device, num_classes):

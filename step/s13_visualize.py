@@ -3,7 +3,8 @@
 Writes under result/<run>/vis/:
   <id>.png               per image: the image, the ground truth, and per classifier its CAM as a
                          heat map (max over the image's classes), its seed at --cam_eval_thres and,
-                         when steps 7-9 made them, its IR label and pseudo-mask; rows = classifiers
+                         when steps 7-9 made them, its IR label and pseudo-mask, and (step 11)
+                         its segmentation network's prediction; rows = classifiers
   compare.png            those rows for all chosen ids stacked (Fig. 3 side by side)
   threshold_sweep.png    seed mIoU / precision / recall against the threshold, per classifier
   per_class_delta.png    per-class IoU of the baseline and the last classifier, sorted by gain (Fig. 6)
@@ -23,9 +24,11 @@ from misc.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
 from misc.metrics import cam_to_seed
 from misc.run_models import classifier_of, selected_models
 from misc.scoring import forward_images
+from misc.seg_inference import predict
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
+from net.deeplab import load_seg_net
 from net.factory import load_cam_net
 from voc12.datasets import load_gt_mask
 from voc12.voc_lists import load_cls_labels
@@ -40,8 +43,9 @@ def choose_ids(args, ids):
     return sorted(rng.choice(ids, min(args.vis_num, len(ids)), replace=False).tolist())
 
 
-def image_rows(args, image_id, models):
-    """One row of tiles per classifier for one image."""
+def image_rows(args, image_id, models, seg_nets=None, device=None):
+    """One row of tiles per classifier for one image; seg_nets {row: Table 3's network} add its
+    single-scale prediction (on a training image: how the network fits its own pseudo-masks)."""
     rgb = load_rgb(layout.image_dir(args.voc12_root), image_id)
     gt = load_gt_mask(args.voc12_root, image_id)
     rows = []
@@ -57,6 +61,9 @@ def image_rows(args, image_id, models):
             path = os.path.join(folder, image_id + ".png")
             if os.path.isfile(path):
                 tiles.append(label_tile(colorize_labels(io_utils.load_label_png(path)), f"{model} {caption}"))
+        if seg_nets and model in seg_nets:
+            labels = predict(seg_nets[model], rgb, (1.0,), device)["single"].argmax(0)
+            tiles.append(label_tile(colorize_labels(labels), f"{model} segmentation"))
         rows.append(hstack(tiles))
     return vstack(rows)
 
@@ -110,7 +117,8 @@ def made_from(args, models):
         inputs.update({f"{model}/cam": cam_dir(args, model, models), f"{model}/ir_label": ir_label_dir(args, model, models),
                        f"{model}/sem_seg": sem_seg_dir(args, model, models),
                        f"{model}/seed_eval": layout.seed_eval(args, model),
-                       f"{model}/classifier": checkpoint_of(args, model)})
+                       f"{model}/classifier": checkpoint_of(args, model),
+                       f"{model}/segmentation": layout.seg_checkpoint(args, model)})
     return {**rerun.fingerprints(inputs), "models": models, **{k: getattr(args, k) for k in VIS_FLAGS}}
 
 
@@ -122,9 +130,12 @@ def run(args):
         log.info("pictures are current, skipping: %s", vis_dir)
         return rerun.SKIPPED
     ids = choose_ids(args, infer_ids(args))
+    device = resolve_device(args.device)
+    seg_nets = {m: load_seg_net(layout.seg_checkpoint(args, m), device) for m in models
+                if os.path.isfile(layout.seg_checkpoint(args, m))}
     pictures = []
     for image_id in ids:
-        picture = image_rows(args, image_id, models)
+        picture = image_rows(args, image_id, models, seg_nets, device)
         io_utils.save_image(os.path.join(vis_dir, image_id + ".png"), picture)
         pictures.append(picture)
     io_utils.save_image(os.path.join(vis_dir, "compare.png"), vstack(pictures, gap=12))
@@ -146,7 +157,7 @@ def run(args):
     classifiers = list(dict.fromkeys(classifier_of(m) for m in models))  # AdvCAM rows share theirs
     if args.vis_tsne and len(classifiers) >= 2 and os.path.isfile(args.ood_list):
         class_names = io_utils.read_lines(args.class_names_file)
-        groups = tsne_groups(args, classifiers, class_names, resolve_device(args.device))
+        groups = tsne_groups(args, classifiers, class_names, device)
         smallest = min(sum(len(f) for f in sets.values()) for sets in groups.values())
         if smallest >= plots.TSNE_MIN_POINTS:
             plots.feature_tsne(groups, os.path.join(vis_dir, "feature_tsne.png"), args.seed)
