@@ -17,7 +17,8 @@ from misc import io_utils, layout  # noqa: E402
 
 SMALL = ["--cam_crop_size", "64", "--cam_resize_long", "48,80", "--irn_crop_size", "64", "--irn_infer_pad", "96",
          "--cam_batch_size", "4", "--irn_batch_size", "8", "--ood_batch_size", "4", "--cam_scales", "1.0,0.5",
-         "--ood_score_thres", "0.0", "--ood_feature_size", "96", "--crf_workers", "1"]
+         "--ood_score_thres", "0.0", "--ood_feature_size", "96", "--crf_workers", "1", "--seg_crop_size", "64",
+         "--seg_batch_size", "4", "--seg_infer_scales", "1.0"]
 
 
 @pytest.mark.slow
@@ -28,16 +29,19 @@ def test_voc_preset_runs_every_step_on_a_mock(in_tmp_dir):
     train, infer = io_utils.read_ids(args.train_list), io_utils.read_ids(args.infer_list)
     assert len(train) == 22 and len(infer) == 12 and not set(io_utils.read_ids(args.val_list)) & set(train)
     for model in ("baseline", "wood"):
-        # CAMs for train_aug (IRN's training images), IR labels for them, masks for VOC train.
+        # CAMs, IR labels and pseudo-masks for train_aug (IRN's and Table 3's training images, VOC
+        # train among them); Table 3's network evaluated on the 3 val images.
         assert len(os.listdir(layout.cam_dir(args, model, ["baseline", "wood"]))) >= 22
         assert sum(f.endswith(".png") for f in os.listdir(layout.ir_label_dir(args, model, ["baseline", "wood"]))) == 22
-        assert sum(f.endswith(".png") for f in os.listdir(layout.sem_seg_dir(args, model, ["baseline", "wood"]))) == 12
+        assert sum(f.endswith(".png") for f in os.listdir(layout.sem_seg_dir(args, model, ["baseline", "wood"]))) == 22
+        assert json.load(open(layout.seg_eval(args, model)))["num_images"] == 3
         seed_eval = json.load(open(layout.seed_eval(args, model)))
         assert np.isfinite(seed_eval["fixed"]["miou"])
     memory = json.load(open(layout.result_file(args, "memory.json")))
-    assert {"step.s01_train_cam", "step.s08_train_irn", "step.s09_make_sem_seg"} <= set(memory)
+    assert {"step.s01_train_cam", "step.s08_train_irn", "step.s09_make_sem_seg", "step.s11_train_seg"} <= set(memory)
     assert all(m["peak_rss_mb"] > 100 for m in memory.values())
     assert "step.s09_make_sem_seg" in text and os.path.isfile(layout.result_file(args, "report.md"))
+    assert "wood" in open(layout.result_file(args, "table3.txt")).read()
     config = json.load(open(layout.result_file(args, "config.json")))
     assert (config["backbone"], config["irn_ids"], config["cam_frozen_stages"], config["distance_form"]) == \
         ("resnet50", "train", 2, "release")
