@@ -64,3 +64,15 @@ def random_crop(img, crop_size, rng, fill=0.0):
     dst_y, dst_x = rng.randint(crop_size - ch + 1), rng.randint(crop_size - cw + 1)
     out[dst_y:dst_y + ch, dst_x:dst_x + cw] = img[src_y:src_y + ch, src_x:src_x + cw]
     return out
+
+
+def flip_crop_pair(img, label, crop_size, rng, ignore=255):
+    """A random flip and crop of an image and its label alike: the image normalised and padded
+    with 0 (the mean), the label padded with `ignore`. Returns (float32 (c, c, 3), uint8 (c, c))."""
+    if rng.random() < 0.5:
+        img, label = img[:, ::-1], label[:, ::-1]
+    stacked = np.concatenate([normalize(img), label[..., None].astype(np.float32)], 2)
+    fill = np.zeros(4, np.float32)
+    fill[3] = ignore
+    cropped = random_crop(stacked, crop_size, rng, fill=fill)
+    return cropped[..., :3], cropped[..., 3].astype(np.uint8)

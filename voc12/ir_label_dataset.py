@@ -66,13 +66,7 @@ class IRLabelDataset(Dataset):
         rng = np.random  # seeded per epoch and worker (misc/engine.py, misc/torchutils.py)
         size = imutils.scaled_size(img.shape, self.random_scale(img, rng))
         img, label = imutils.resize(img, size, self.kernel), imutils.resize(label, size, "nearest")
-        if rng.random() < 0.5:
-            img, label = img[:, ::-1], label[:, ::-1]
-        stacked = np.concatenate([imutils.normalize(img), label[..., None].astype(np.float32)], 2)
-        fill = np.zeros(4, np.float32)
-        fill[3] = IGNORE_LABEL
-        cropped = imutils.random_crop(stacked, self.crop_size, rng, fill=fill)
-        img, label = cropped[..., :3], cropped[..., 3].astype(np.uint8)
+        img, label = imutils.flip_crop_pair(img, label, self.crop_size, rng, IGNORE_LABEL)
         label = label_on_grid(label, self.label_sampling)
         bg_pos, fg_pos, neg = affinity_labels(label, self.radius, sources=self.pair_sources)
         return {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(img)),

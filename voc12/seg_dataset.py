@@ -34,14 +34,9 @@ class SegTrainDataset(Dataset):
         rng = np.random  # seeded per epoch (misc/engine.py)
         size = imutils.scaled_size(img.shape, self.scales[rng.randint(len(self.scales))])
         img, mask = imutils.resize(img, size, self.kernel), imutils.resize(mask, size, "nearest")
-        if rng.random() < 0.5:
-            img, mask = img[:, ::-1], mask[:, ::-1]
-        stacked = np.concatenate([imutils.normalize(img), mask[..., None].astype(np.float32)], 2)
-        fill = np.zeros(4, np.float32)
-        fill[3] = IGNORE_LABEL
-        cropped = imutils.random_crop(stacked, self.crop_size, rng, fill=fill)
-        return {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(cropped[..., :3])),
-                "mask": torch.from_numpy(cropped[..., 3].astype(np.int64))}
+        img, mask = imutils.flip_crop_pair(img, mask, self.crop_size, rng, IGNORE_LABEL)
+        return {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(img)),
+                "mask": torch.from_numpy(mask.astype(np.int64))}
 
 
 def mask_folder(folder):
