@@ -42,7 +42,9 @@ def first_k_lloyd(z, k, iterations=10):
     z = np.asarray(z, np.float64)
     centres = z[:k].copy()
     for _ in range(iterations):
-        assignment = ((z[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+        # ||z - c||^2 up to the per-point constant ||z||^2: an (N, K) matrix, not (N, K, D)
+        # (5,190 OoD features x 50 centres x 2048 dimensions would be 4 GB).
+        assignment = ((centres ** 2).sum(1)[None] - 2 * z @ centres.T).argmin(1)
         for c in range(k):
             members = z[assignment == c]
             if len(members):
