@@ -125,6 +125,7 @@ def run(args):
                  seconds / max(written, 1))
         if written:
             io_utils.save_json(layout.seed_timing(args, model),
-                               {"method": method, "images": written, "seconds": round(seconds, 1),
+                               {"method": method, "checkpoint": made_from["checkpoint"], "images": written,
+                                "seconds": round(seconds, 1),
                                 "seconds_per_image": round(seconds / written, 4), "device": str(device)})
     return None if total else rerun.SKIPPED

@@ -83,10 +83,9 @@ def write_voc_mock(root, n_seg_train=16, n_seg_val=8, n_sbd_only=16, n_ood=24, s
         h, w = sizes[int(rng.integers(len(sizes)))]
         n = int(rng.integers(classes_per_image[0], classes_per_image[1] + 1))
         if image_id in seg_val:
-            first = int(rng.integers(len(VOC_CLASSES)))
-        else:  # the training images take the classes in turn
-            first, k = order[k % len(order)], k + 1
-        classes = [int(first)] + [int(c) for c in rng.choice(len(VOC_CLASSES), n - 1, replace=False) if c != first]
+            classes = [int(c) for c in rng.choice(len(VOC_CLASSES), n, replace=False)]
+        else:  # the training images take the classes in turn (20 classes need 10 images of two)
+            classes, k = list(dict.fromkeys(int(order[(k + j) % len(order)]) for j in range(n))), k + n
         rgb, mask, boxes = _draw_image(rng, h, w, classes)
         Image.fromarray(rgb).save(os.path.join(voc, "JPEGImages", image_id + ".jpg"), quality=90)
         with open(os.path.join(voc, "Annotations", image_id + ".xml"), "w") as f:
