@@ -116,6 +116,8 @@ def get_args_parser(description=None):
     g.add_argument("--syn_n_ood_positive", type=int, default=60,
                    help="candidates that do show an object (the reviewer must remove them)")
     g.add_argument("--syn_cooccurrence", type=float, default=0.85, help="P(context | class with a context)")
+    g.add_argument("--syn_context_variation", type=float, default=0.0,
+                   help="how much a context's look varies (0-1: hue, brightness, stripes); 0 = one look per context")
     g.add_argument("--syn_multi_label_rate", type=float, default=0.25, help="share of images with two classes")
 
     g = p.add_argument_group("backbone")

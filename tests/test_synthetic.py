@@ -59,6 +59,30 @@ def test_ood_pool_kinds_and_sidecar(tmp_path):
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="cooccurrence"):
         SyntheticConfig(cooccurrence=1.5).validate()
+    with pytest.raises(ValueError, match="context_variation"):
+        SyntheticConfig(context_variation=1.5).validate()
+
+
+def test_context_variation_changes_only_the_contexts_look(tmp_path):
+    """variation 0 draws nothing extra (the default set keeps its bytes); > 0 recolours the
+    context region of a hard OoD and leaves the rows outside it as painted."""
+    from voc12.synthetic_draw import paint_rail, vary_context
+
+    plain, varied = (np.full((64, 64, 3), 128, np.uint8) for _ in range(2))
+    line = paint_rail(np.random.default_rng(0), plain)
+    paint_rail(np.random.default_rng(0), varied)
+    rng = np.random.default_rng(1)
+    state = rng.bit_generator.state
+    vary_context(rng, varied, "rail", line, 0.0)
+    assert rng.bit_generator.state == state and np.array_equal(plain, varied)
+    vary_context(rng, varied, "rail", line, 0.8)
+    assert np.array_equal(plain[:line], varied[:line]) and not np.array_equal(plain[line:], varied[line:])
+    # A folder made before the field existed holds the default: current for 0, not for 0.5.
+    stored = synthetic.dataclasses.asdict(SyntheticConfig())
+    del stored["context_variation"]
+    (tmp_path / "synthetic_config.json").write_text(json.dumps(stored))
+    assert synthetic._is_complete(str(tmp_path), SyntheticConfig())
+    assert not synthetic._is_complete(str(tmp_path), SyntheticConfig(context_variation=0.5))
 
 
 def test_step0_refuses_to_replace_a_tree_made_with_other_settings(in_tmp_dir):

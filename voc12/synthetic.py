@@ -19,7 +19,7 @@ import numpy as np
 from misc import io_utils, layout
 from misc.progress import progress
 from voc12.classes import voc_palette
-from voc12.synthetic_draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor,
+from voc12.synthetic_draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor, vary_context,
                                   neutral_background)
 
 SYNTHETIC_CLASSES = ("bird", "boat", "train", "bottle", "chair", "tvmonitor")
@@ -49,12 +49,15 @@ class SyntheticConfig:
     object_size_max: float = 0.6
     distractor_rate: float = 0.4      # P(each of up to two no-class shapes)
     noise_std: float = 4.0
+    context_variation: float = 0.0    # 0: each context has one look; > 0: hue, brightness, stripes vary
 
     def validate(self):
         if not 0.0 <= self.cooccurrence <= 1.0:
             raise ValueError(f"cooccurrence must be in [0, 1], got {self.cooccurrence}")
         if self.image_size < 32:
             raise ValueError(f"image_size must be >= 32, got {self.image_size}")
+        if not 0.0 <= self.context_variation <= 1.0:
+            raise ValueError(f"context_variation must be in [0, 1], got {self.context_variation}")
         if not 0 < self.object_size_min <= self.object_size_max < 1:
             raise ValueError("need 0 < object_size_min <= object_size_max < 1")
 
@@ -100,6 +103,7 @@ def compose_image(rng, cfg, class_names, draw_context=None, neutral_only=False):
             continue  # e.g. rail and water both want the bottom; keep the first
         used_regions.add(CONTEXT_REGION[context])
         lines[context] = CONTEXT_PAINTERS[context](rng, img)
+        vary_context(rng, img, context, lines[context], cfg.context_variation)
         contexts.append(context)
     for _ in range(2):
         if rng.random() < cfg.distractor_rate:
@@ -169,7 +173,8 @@ def config_from_args(args):
         seed=args.syn_seed, image_size=args.syn_image_size, n_train=args.syn_n_train, n_val=args.syn_n_val,
         n_probe_per_class=args.syn_n_probe_per_class, n_ood_hard=args.syn_n_ood_hard,
         n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
-        cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate)
+        cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate,
+        context_variation=args.syn_context_variation)
 
 
 def _is_complete(folder, cfg):
@@ -177,7 +182,9 @@ def _is_complete(folder, cfg):
     if not os.path.isfile(path):
         return False
     with open(path) as f:
-        return json.load(f) == dataclasses.asdict(cfg)
+        stored = json.load(f)
+    # A field added after the folder was made holds its default there.
+    return {**dataclasses.asdict(SyntheticConfig()), **stored} == dataclasses.asdict(cfg)
 
 
 def generate(cfg, voc_root, ood_root, overwrite=False):

@@ -112,6 +112,27 @@ CONTEXT_PAINTERS = {"sky": paint_sky, "water": paint_water, "rail": paint_rail}
 CONTEXT_REGION = {"sky": "top", "water": "bottom", "rail": "bottom"}
 
 
+def vary_context(rng, img, context, line, variation):
+    """Vary a painted context's look (issue 17, "when does L_d matter", hypothesis ii): rotate its
+    hue by up to +-90 * variation degrees, scale its brightness by up to +-30 * variation %, and
+    with probability `variation` lay stripes of a random angle and period over it. variation 0
+    draws nothing from `rng` (the default data set keeps its bytes)."""
+    if variation <= 0:
+        return
+    rows = slice(0, line) if CONTEXT_REGION[context] == "top" else slice(line, img.shape[0])
+    region = cv2.cvtColor(np.ascontiguousarray(img[rows]), cv2.COLOR_RGB2HSV).astype(np.float32)
+    region[..., 0] = (region[..., 0] + rng.uniform(-1, 1) * 45 * variation) % 180  # cv2 hue: 2 degrees a unit
+    region[..., 2] *= 1 + rng.uniform(-1, 1) * 0.3 * variation
+    rgb = cv2.cvtColor(np.clip(region, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+    if rng.random() < variation:
+        h, w = rgb.shape[:2]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32) / img.shape[0]
+        angle, period = rng.uniform(0, np.pi), rng.uniform(0.05, 0.2)
+        stripes = np.sin(2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period) > 0
+        rgb *= np.where(stripes, 1 + 0.25 * variation, 1 - 0.25 * variation)[..., None]
+    img[rows] = np.clip(rgb, 0, 255).astype(np.uint8)
+
+
 # ----------------------------------------------------------------------------- objects
 def _draw(img, mask, fn, *args):
     """Call a cv2 drawing fn on the image with the colour and on the mask with 1."""
