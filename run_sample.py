@@ -29,6 +29,12 @@ from misc.run_flags import (CHAIN, OVERWRITE_TRUE, PRESETS, STEP_NAMES, STEPS,  
                              get_args_parser)
 
 
+# Steps whose work every rank shares under torchrun: training (DDP), per-image inference (each
+# rank its share of the images), evaluation (confusion matrices summed). The rest is rank 0's.
+SHARED_STEPS = {"pretrain_backbone", "train_cam", "train_wood", "make_cam", "eval_cam", "cam_to_ir_label",
+                "train_irn", "make_sem_seg", "eval_sem_seg", "train_seg", "eval_seg"}
+
+
 def parse_args(argv=None):
     """Parse twice: once for the preset, then with the preset as defaults so flags win."""
     parser = get_args_parser(__doc__)
@@ -86,8 +92,14 @@ def save_config(args):
 
 
 def setup_logging(args):
+    """INFO to stdout and result/<run>/log.txt; under torchrun only rank 0 (the others: warnings)."""
+    from misc import distributed
     from misc.layout import result_file
 
+    if not distributed.is_main():
+        logging.basicConfig(level=logging.WARNING, format=f"%(asctime)s [rank {distributed.rank()}] %(message)s",
+                            datefmt="%H:%M:%S", handlers=[logging.StreamHandler(sys.stdout)], force=True)
+        return
     os.makedirs(args.result_dir, exist_ok=True)
     handlers = [logging.StreamHandler(sys.stdout), logging.FileHandler(result_file(args, "log.txt"))]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S",
@@ -106,17 +118,36 @@ def record_step(args, name, module_name, value):
     save_json(path, values)
 
 
+def run_step(args, name, module_name):
+    """One step on this process: every rank for the steps that share their work under torchrun
+    (misc/distributed.py), rank 0 alone for the others; then every rank waits for all."""
+    from misc import distributed
+
+    status = None
+    if name in SHARED_STEPS or distributed.is_main():
+        status = importlib.import_module(module_name).run(step_args(args, name))
+    distributed.barrier()
+    return distributed.on_main(lambda: status)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    from misc import distributed, threads
+    from misc.torchutils import resolve_device
+
+    threads.apply_rule()
+    distributed.init(resolve_device(args.device))
     setup_logging(args)
-    save_config(args)
     log = logging.getLogger("run_sample")
     from misc import io_utils, layout
 
-    for root in (args.sess_dir, args.result_dir, layout.mining_dir(args)):  # the run's own folders only
-        removed = io_utils.remove_leftovers(root, recursive=True)
-        if removed:
-            log.info("removed %d temp files a killed run left in %s", removed, root)
+    if distributed.is_main():
+        save_config(args)
+        for root in (args.sess_dir, args.result_dir, layout.mining_dir(args)):  # the run's own folders only
+            removed = io_utils.remove_leftovers(root, recursive=True)
+            if removed:
+                log.info("removed %d temp files a killed run left in %s", removed, root)
+    distributed.barrier()
     from misc import memory
     from misc.rerun import SKIPPED, UNTIMED
 
@@ -125,7 +156,7 @@ def main(argv=None):
         log.info("=== %s ===", module_name)
         memory.reset_peak()
         start = time.time()
-        status = importlib.import_module(module_name).run(step_args(args, name))
+        status = run_step(args, name, module_name)
         seconds = round(time.time() - start, 1)
         if status == SKIPPED:  # keep the time of the run that did the work
             log.info("--- %s: nothing to do (%.1f s)", module_name, seconds)
@@ -134,8 +165,9 @@ def main(argv=None):
             log.info("--- %s done", module_name)
             continue
         timings[module_name], peak = seconds, memory.peak()
-        record_step(args, "timings.json", module_name, seconds)
-        record_step(args, "memory.json", module_name, peak)
+        if distributed.is_main():
+            record_step(args, "timings.json", module_name, seconds)
+            record_step(args, "memory.json", module_name, peak)
         log.info("--- %s done in %.1f s (peak RSS %.0f MB)", module_name, seconds, peak["peak_rss_mb"])
     log.info("wall time per step that did work (s): %s", json.dumps(timings))
     table = layout.result_file(args, "seed_table.txt")

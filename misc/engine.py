@@ -1,8 +1,12 @@
 """The one training engine: epoch loop, poly schedule, epoch log, checkpoints and resume.
 
-Every training step (0b pretraining stand-in, 1 F_in, 4 W-OoD, 8 IRN, and any later one) calls
-`fit`, giving it the network, its optimizer, the loader and a `loss_of(batch)` that returns
-(loss, {name: float}). The engine owns the rest:
+Every training step (0b pretraining stand-in, 1 F_in, 4 W-OoD, 8 IRN, 11 Table 3's network)
+calls `fit`, giving it the network, its optimizer, the loader and a `loss_of(model, batch)` that
+forwards through `model` and returns (loss, {name: float}). The engine owns the rest:
+- torchrun (misc/distributed.py): `model` is the network in DistributedDataParallel, the loader
+  gives each rank its share of every global batch, the epoch log averages over ranks, and only
+  rank 0 writes the log and the checkpoints (the others wait for it); in one process `model` is
+  the network and nothing changes;
 - IRN's poly schedule lr = base_lr * (1 - step / max_step) ** 0.9 on every parameter group
   (each group's `base_lr`), set before every optimisation step;
 - per-epoch seeding: every random number of epoch e (sampler order, augmentation, an OoD
@@ -26,9 +30,10 @@ import logging
 import os
 import time
 
+import numpy as np
 import torch
 
-from misc import io_utils, rerun
+from misc import distributed, io_utils, rerun
 from misc.layout import resume_path
 from misc.progress import progress
 from misc.torchutils import autocast_context, seed_everything
@@ -118,16 +123,18 @@ def save_final(path, checkpoint):
     rerun.record(path, checkpoint["made_from"], content=checkpoint["weights_sha1"])
 
 
-def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc):
-    """One pass over `loader`: poly lr, forward (autocast when asked), finite check, backward,
-    step. Returns (step after the epoch, the epoch's mean of every part and of the loss)."""
+def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc, model=None):
+    """One pass over `loader`: poly lr, forward through `model` (the network, or its DDP wrapper;
+    autocast when asked), finite check, backward, step. Returns (step after the epoch, the epoch's
+    mean of every part and of the loss, over all ranks)."""
+    model = model if model is not None else net
     net.train()
     sums, count, seen, start = {}, 0, 0, time.time()
     bar = progress(loader, desc=desc, leave=False, mininterval=1.0)
     for batch in bar:
         set_poly_lr(optimizer, step, max_step)
         with autocast_context(device, amp):
-            loss, parts = loss_of(batch)
+            loss, parts = loss_of(model, batch)
         loss = loss.float()
         check_finite(loss, step)
         optimizer.zero_grad(set_to_none=True)
@@ -139,6 +146,10 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
             sums[key] = sums.get(key, 0.0) + part
         bar.set_postfix(loss=f"{value:.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
     seconds = time.time() - start
+    if distributed.active():  # every rank's batches: the global batch's mean, as one process logs it
+        totals = distributed.all_reduce_sum(np.array([count, seen, *sums.values()], np.float64))
+        count, seen = int(totals[0]) // distributed.world_size(), int(totals[1])
+        sums = {k: v / distributed.world_size() for k, v in zip(sums, totals[2:])}
     return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
                   "seconds": seconds}
 
@@ -162,13 +173,17 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         raise ValueError(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
                          f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
     made_from = rerun.as_stored(made_from)
+    loader, model = distributed.shard_loader(loader), distributed.wrap(net, device)
     max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
     resume = resume_path(path)
-    for name in (path, resume):  # only this checkpoint's: the folder may be shared (sess/pretrained)
-        io_utils.remove_leftovers(os.path.dirname(os.path.abspath(name)), prefix="." + os.path.basename(name) + ".")
-    if overwrite and os.path.isfile(resume):
-        log.info("%s: --overwrite, not resuming from %s", desc, resume)
-        os.remove(resume)
+    main = distributed.is_main()
+    if main:
+        for name in (path, resume):  # only this checkpoint's: the folder may be shared (sess/pretrained)
+            io_utils.remove_leftovers(os.path.dirname(os.path.abspath(name)), prefix="." + os.path.basename(name) + ".")
+        if overwrite and os.path.isfile(resume):
+            log.info("%s: --overwrite, not resuming from %s", desc, resume)
+            os.remove(resume)
+    distributed.barrier()
     if os.path.isfile(resume):
         saved = load_checkpoint(resume, "resume checkpoint")
         if saved["made_from"] == made_from:
@@ -179,27 +194,31 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         else:
             log.warning("%s: %s was made from other inputs (%s): starting over", desc, resume,
                         rerun.changed(saved["made_from"], made_from))
-    io_utils.save_text(log_path, "".join(json.dumps(r) + "\n" for r in history))  # fresh, or the resumed epochs
+    if main:
+        io_utils.save_text(log_path, "".join(json.dumps(r) + "\n" for r in history))  # fresh, or the resumed epochs
     for epoch in range(start_epoch, epochs):
         _seed_epoch(loader, seed, epoch)
         if on_epoch_start:
             on_epoch_start(epoch)
         step, record = train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp,
-                                       f"{desc} {epoch + 1}/{epochs}")
+                                       f"{desc} {epoch + 1}/{epochs}", model)
         if on_epoch_end:
             record.update(on_epoch_end(epoch, record) or {})
         record = {"epoch": epoch + 1, **record}
         history.append(record)
-        with open(log_path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        log.info("%s epoch %d: %s", desc, epoch + 1, {k: round(v, 4) for k, v in record.items()})
         checkpoint = checkpoint_dict(net, optimizer, epoch + 1, step, seed, model_args, config, made_from, history)
-        if epoch + 1 < epochs:
-            io_utils.save_torch(resume, checkpoint)
-    save_final(path, checkpoint)
-    if os.path.isfile(resume):
-        os.remove(resume)
-    log.info("%s saved: %s", desc, path)
+        if main:
+            with open(log_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            log.info("%s epoch %d: %s", desc, epoch + 1, {k: round(v, 4) for k, v in record.items()})
+            if epoch + 1 < epochs:
+                io_utils.save_torch(resume, checkpoint)
+    if main:
+        save_final(path, checkpoint)
+        if os.path.isfile(resume):
+            os.remove(resume)
+        log.info("%s saved: %s", desc, path)
+    distributed.barrier()  # no rank reads the checkpoint before rank 0 has written it
     return checkpoint
 
 
@@ -207,6 +226,6 @@ def _seed_epoch(loader, seed, epoch):
     """Every random number of the epoch from (seed, epoch): global RNGs (augmentation) and the
     loader's own generator (sampler order, worker seeds)."""
     value = epoch_seed(seed, epoch)
-    seed_everything(value)
-    if loader.generator is not None:
+    seed_everything(distributed.rank_seed(value))  # under torchrun each rank augments its own images
+    if loader.generator is not None:  # the batches' order: the same on every rank
         loader.generator.manual_seed(value)

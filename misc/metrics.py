@@ -60,7 +60,11 @@ class StreamingConfusion:
         self.matrix += confusion_matrix(pred, gt, self.num_classes)
 
     def scores(self):
-        return scores_from_confusion(self.matrix)
+        """Scores of the matrix summed over ranks under torchrun (every rank calls this, each having
+        seen its share of the images; misc/distributed.py), of this matrix in one process."""
+        from misc import distributed
+
+        return scores_from_confusion(distributed.all_reduce_sum(self.matrix))
 
 
 def cam_to_seed(high_res, keys, threshold):

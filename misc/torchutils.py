@@ -1,4 +1,5 @@
 """Device, seeding and loaders: small helpers every step shares (training itself: misc/engine.py)."""
+import os
 import random
 from contextlib import nullcontext
 
@@ -8,11 +9,14 @@ from torch.utils.data import DataLoader
 
 
 def resolve_device(name):
-    """'auto' -> cuda if available else cpu; an explicit 'cuda' without a GPU is an error."""
+    """'auto' -> cuda if available else cpu; an explicit 'cuda' without a GPU is an error. Under
+    torchrun, 'cuda' is this process's GPU, cuda:LOCAL_RANK."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
+    if name == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return torch.device(name)
 
 

@@ -86,9 +86,9 @@ def run(args):
     optimizer = torch.optim.AdamW(with_base_lr([{"params": net.parameters(), "lr": args.pretrain_learning_rate}]),
                                   weight_decay=1e-4)
 
-    def loss_of(batch):
+    def loss_of(model, batch):
         img, obj, ctx = (t.to(device) for t in batch)
-        obj_logits, ctx_logits = net(img)
+        obj_logits, ctx_logits = model(img)
         correct = (obj_logits.argmax(1) == obj).float().mean() + (ctx_logits.argmax(1) == ctx).float().mean()
         loss = F.cross_entropy(obj_logits.float(), obj) + F.cross_entropy(ctx_logits.float(), ctx)
         return loss, {"train_accuracy": correct.item() / 2}  # object and background

@@ -40,8 +40,8 @@ def run(args):
     net = net.freeze_stages(args.cam_frozen_stages).to(device)
     optimizer = build_optimizer(net, args.cam_learning_rate, args.cam_weight_decay, args.cam_momentum)
 
-    def loss_of(batch):
-        logits, _ = net(batch["img"].to(device))
+    def loss_of(model, batch):
+        logits, _ = model(batch["img"].to(device))
         return F.binary_cross_entropy_with_logits(logits.float(), batch["label"].to(device)), {}
 
     fit(net, optimizer, train_loader, loss_of, path=args.cam_weights_name, epochs=args.cam_num_epoches,

@@ -14,7 +14,7 @@ import os
 
 import torch
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.cam_training import CLASSIFIER_FLAGS, build_optimizer
 from misc.engine import epoch_seed, fit
 from misc.release_ood_climb import class_mask, climb_top_logit
@@ -56,14 +56,16 @@ def load_centres(args, device):
     return centres, clusters["feature_norm_in"]
 
 
-def train_step(net, batch_in, batch_ood, centres, args, device):
+def train_step(net, batch_in, batch_ood, centres, args, device, model=None):
     """One optimisation target: returns (loss, parts dict). Forward of D_in and D_ood in one batch
-    (batch-norm statistics are frozen, so this equals two separate passes)."""
+    through `model` (the network, or its DDP wrapper under torchrun; batch-norm statistics are
+    frozen, so this equals two separate passes)."""
+    model = model if model is not None else net
     img_in, labels = batch_in["img"].to(device), batch_in["label"].to(device)
     img_ood = batch_ood["img"].to(device) if batch_ood is not None else img_in[:0]
     if args.ood_adv_climb and len(img_ood):
         img_ood = climb_top_logit(net, img_ood, args.ood_adv_eps)
-    logits, z = net(torch.cat([img_in, img_ood]))
+    logits, z = model(torch.cat([img_in, img_ood]))
     n = len(img_in)
     mask = class_mask(logits[n:], args.ood_class_mask) if len(img_ood) else None
     cls, parts = classification_loss(logits[:n], labels, logits[n:], args.wood_cls_in, args.wood_cls_ood,
@@ -116,6 +118,7 @@ def run(args):
              args.wood_name, args.wood_cls_in, args.wood_cls_ood, args.wood_pull, args.wood_push,
              args.distance_lambda, args.ood_dist_topk, args.distance_form, args.wood_num_epoches * len(in_loader))
     ood_stream = {}
+    sharded_ood = distributed.shard_loader(ood_loader) if ood_loader is not None else None  # torchrun: a share a rank
 
     def restart_ood_stream(epoch):
         """The OoD batches of an epoch depend on (seed, epoch) only, so a resumed run draws the same."""
@@ -123,11 +126,11 @@ def run(args):
             ood_stream["it"] = None
             return
         ood_loader.generator.manual_seed(epoch_seed(args.seed, epoch, stream=1))
-        ood_stream["it"] = endless(ood_loader)
+        ood_stream["it"] = endless(sharded_ood)
 
-    def loss_of(batch_in):
+    def loss_of(model, batch_in):
         batch_ood = next(ood_stream["it"]) if ood_stream["it"] else None
-        return train_step(net, batch_in, batch_ood, centres, args, device)
+        return train_step(net, batch_in, batch_ood, centres, args, device, model)
 
     def warn_on_norm(epoch, record_):
         if f_in_norm and record_["feature_norm"] > 2 * f_in_norm:

@@ -18,7 +18,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.advcam import advcam_maps, release_small_scale_steps
 from misc.progress import progress
 from misc.run_models import seed_method_of, selected_models
@@ -82,11 +82,12 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
     made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
     os.makedirs(out_dir, exist_ok=True)
     made_from = {"scales": list(scales), "resize_kernel": kernel, **(made_from or {})}
-    overwrite = rerun.must_remake(out_dir, made_from, overwrite, ".npy")
+    overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, overwrite, ".npy"))
     todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".npy"))]
+    distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
-    dataset = MultiScaleDataset(todo, image_dir, labels, scales, kernel)
+    dataset = MultiScaleDataset(distributed.shard(todo), image_dir, labels, scales, kernel)  # torchrun: a share a rank
     for index in progress(range(len(dataset)), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}", leave=False):
         pack = dataset[index]
         keys = torch.nonzero(pack["label"])[:, 0]
@@ -95,6 +96,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
                                        maps_of, scales)
         io_utils.save_npy(os.path.join(out_dir, pack["name"] + ".npy"),
                           {"keys": keys.numpy(), "cam": cam.cpu().numpy(), "high_res": high_res.cpu().numpy()})
+    distributed.barrier()  # every rank's files are written before the folder is read
     return len(todo)
 
 
@@ -123,7 +125,7 @@ def run(args):
         seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,
                  seconds / max(written, 1))
-        if written:
+        if written and distributed.is_main():
             io_utils.save_json(layout.seed_timing(args, model),
                                {"method": method, "checkpoint": made_from["checkpoint"], "images": written,
                                 "seconds": round(seconds, 1),

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.crf import crf_seed
 from misc.images import load_rgb
 from misc.layout import cam_dir
@@ -32,7 +32,7 @@ def sweep_thresholds(start, stop, step):
 def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
     """{threshold: scores} for every threshold, reading each CAM and mask once."""
     confusions = {t: StreamingConfusion(num_classes) for t in thresholds}
-    for image_id in progress(ids, desc="eval seeds", leave=False):
+    for image_id in progress(distributed.shard(ids), desc="eval seeds", leave=False):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
         gt = load_gt_mask(voc_root, image_id)
         if gt.shape != cam["high_res"].shape[1:]:
@@ -45,7 +45,7 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
 def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
     """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF")."""
     confusion = StreamingConfusion(num_classes)
-    for image_id in progress(ids, desc="eval seeds + CRF", leave=False):
+    for image_id in progress(distributed.shard(ids), desc="eval seeds + CRF", leave=False):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
         rgb = load_rgb(layout.image_dir(voc_root), image_id)
         confusion.update(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id))
@@ -97,11 +97,17 @@ def run(args):
     for model in models:
         path, record = layout.seed_eval(args, model), made_from(args, model, models, ids)
         if not rerun.skip_file(path, record, args.overwrite, f"{model} seed evaluation"):
-            io_utils.save_json(path, evaluate_row(args, model, models, ids, names, thresholds))
-            rerun.record(path, record)
+            result = evaluate_row(args, model, models, ids, names, thresholds)  # torchrun: every rank, a share each
+            if distributed.is_main():
+                io_utils.save_json(path, result)
+                rerun.record(path, record)
             evaluated += 1
+        if not distributed.is_main():
+            continue
         with open(path) as f:
             rows += table_rows(model, json.load(f))
+    if not distributed.is_main():
+        return None
     table = format_table(["model", "threshold", "t", "mIoU", "Prec.", "Recall", "F1"], rows)
     io_utils.save_text(layout.result_file(args, "seed_table.txt"), table + "\n")
     log.info("seed quality (Table 1 columns, %%):\n%s", table)

@@ -13,7 +13,7 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun, threads
 from misc.crf import crf_seed
 from misc.images import IGNORE_LABEL, load_rgb, voc_palette
 from misc.layout import cam_dir, ir_label_dir
@@ -52,13 +52,14 @@ def run(args):
         out_dir = ir_label_dir(args, model, models)
         made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
                      "conf_fg_thres": args.conf_fg_thres, "conf_bg_thres": args.conf_bg_thres}
-        overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
+        overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, args.overwrite, ".png"))
+        todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+        distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
+        log.info("%s: %d of %d IR labels to make in %s", model, len(todo), len(ids), out_dir)
+        total += len(todo)
         jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
-                 args.conf_fg_thres, args.conf_bg_thres)
-                for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
-        log.info("%s: %d of %d IR labels to make in %s", model, len(jobs), len(ids), out_dir)
-        total += len(jobs)
-        workers = max(1, min(args.crf_workers, len(jobs)))
+                 args.conf_fg_thres, args.conf_bg_thres) for i in distributed.shard(todo)]  # torchrun: a share a rank
+        workers = max(1, min(threads.crf_workers(args.crf_workers), len(jobs)))
         if workers == 1:
             for job in progress(jobs, desc=f"ir_label {model}", leave=False):
                 _work(job)
@@ -67,4 +68,5 @@ def run(args):
                 for _ in progress(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
                               desc=f"ir_label {model}", leave=False):
                     pass
+        distributed.barrier()
     return None if total else rerun.SKIPPED

@@ -53,8 +53,8 @@ def train_one(args, model, models, device, record, ids):
     optimizer = torch.optim.SGD(with_base_lr([{"params": params, "lr": args.irn_learning_rate}]),
                                 weight_decay=args.irn_weight_decay, momentum=args.cam_momentum)
 
-    def loss_of(batch):
-        logits = net(batch["img"].to(device))
+    def loss_of(model, batch):
+        logits = model(batch["img"].to(device))
         return affinity_loss(logits.float(), batch["bg_pos"].to(device), batch["fg_pos"].to(device),
                              batch["neg"].to(device), args.irn_radius, args.irn_path)
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.images import voc_palette
 from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
 from misc.path_index import random_walk
@@ -56,19 +56,22 @@ def run(args):
         made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "irn": irn_checkpoint(args, model),
                                            "data": args.list_dir}),
                      **{k: getattr(args, k) for k in RW_FLAGS}}
-        overwrite = rerun.must_remake(out_dir, made_from, args.overwrite, ".png")
+        overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, args.overwrite, ".png"))
         todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
+        distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
         log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
         if not todo:
             continue
         total += len(todo)
         net = load_boundary_net(irn_checkpoint(args, model), device)
-        images = MultiScaleDataset(todo, layout.image_dir(args.voc12_root),
-                                   {i: np.zeros(1, np.float32) for i in todo}, scales=(1.0,))
+        share = distributed.shard(todo)  # torchrun: a share a rank
+        images = MultiScaleDataset(share, layout.image_dir(args.voc12_root),
+                                   {i: np.zeros(1, np.float32) for i in share}, scales=(1.0,))
         for index in progress(range(len(images)), desc=f"random walk {model}", leave=False):
             pack = images[index]
             cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), pack["name"] + ".npy"))
             boundary = net.boundary(pack["img"][0].to(device), args.irn_infer_pad)
             mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)
             io_utils.save_label_png(os.path.join(out_dir, pack["name"] + ".png"), mask, palette)
+        distributed.barrier()
     return None if total else rerun.SKIPPED

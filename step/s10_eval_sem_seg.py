@@ -8,7 +8,7 @@ import logging
 import os
 
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.layout import sem_seg_dir
 from misc.metrics import StreamingConfusion
 from misc.progress import progress
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def evaluate_masks(ids, mask_dir, voc_root, num_classes):
     confusion = StreamingConfusion(num_classes)
-    for image_id in progress(ids, desc="eval masks", leave=False):
+    for image_id in progress(distributed.shard(ids), desc="eval masks", leave=False):
         path = os.path.join(mask_dir, image_id + ".png")
         mask, gt = io_utils.load_label_png(path), load_gt_mask(voc_root, image_id)
         if mask.shape != gt.shape:
@@ -44,10 +44,13 @@ def run(args):
         path, record = layout.mask_eval(args, model), made_from(args, model, models, ids)
         if not rerun.skip_file(path, record, args.overwrite, f"{model} mask evaluation"):
             scores = evaluate_masks(ids, sem_seg_dir(args, model, models), args.voc12_root, len(names))
-            io_utils.save_json(path, {"model": model, "num_images": len(ids), "class_names": names, **scores})
-            rerun.record(path, record)
+            if distributed.is_main():
+                io_utils.save_json(path, {"model": model, "num_images": len(ids), "class_names": names, **scores})
+                rerun.record(path, record)
             log.info("%s pseudo-masks (%d images):\n%s", model, len(ids), per_class_table(names, scores))
             evaluated += 1
+        if not distributed.is_main():
+            continue
         with open(path) as f:
             scores = json.load(f)
         seeds_path = layout.seed_eval(args, model)
@@ -55,6 +58,8 @@ def run(args):
         crf = seeds.get("crf") or {}
         rows.append([model, pct(seeds.get("fixed", {}).get("miou")), pct(crf.get("miou")), pct(scores["miou"]),
                      pct(summary(scores)["precision"]), pct(summary(scores)["recall"])])
+    if not distributed.is_main():
+        return None
     table = format_table(["model", "Seed", "+CRF", "Mask", "Mask prec.", "Mask recall"], rows)
     io_utils.save_text(layout.result_file(args, "table2.txt"), table + "\n")
     log.info("pseudo-mask quality (Table 2 columns, mIoU %%):\n%s", table)

@@ -101,8 +101,8 @@ def train_row(args, row, models, ids, record, device, num_classes):
     net = new_seg_net(args, num_classes).to(device)
     optimizer = build_optimizer(net, args)
 
-    def loss_of(batch):
-        return segmentation_loss(upsampled_logits(net, batch["img"].to(device)), batch["mask"].to(device)), {}
+    def loss_of(model, batch):
+        return segmentation_loss(upsampled_logits(model, batch["img"].to(device)), batch["mask"].to(device)), {}
 
     fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
         seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),

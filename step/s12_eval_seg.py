@@ -17,7 +17,7 @@ import json
 import logging
 import os
 
-from misc import io_utils, layout, rerun
+from misc import distributed, io_utils, layout, rerun
 from misc.images import load_rgb, voc_palette
 from misc.metrics import StreamingConfusion
 from misc.progress import progress
@@ -36,7 +36,7 @@ def evaluate_row(net, args, ids, out_dir, device, num_classes):
     confusions = {p: StreamingConfusion(num_classes) for p in PROTOCOLS if p != "crf" or args.seg_crf}
     best = "crf" if args.seg_crf else "msf"
     palette = voc_palette()
-    for image_id in progress(ids, desc=f"segment val {os.path.basename(os.path.dirname(out_dir))}", leave=False):
+    for image_id in progress(distributed.shard(ids), desc=f"segment val {os.path.basename(os.path.dirname(out_dir))}", leave=False):
         rgb, gt = load_rgb(layout.image_dir(args.voc12_root), image_id), load_gt_mask(args.voc12_root, image_id)
         labels = predictions(net, rgb, args, device)
         for protocol, confusion in confusions.items():
@@ -50,7 +50,7 @@ def export_test(net, args, row, device):
     ids = io_utils.read_ids(args.seg_test_list, "segmentation test list")
     out = os.path.join(layout.model_dir(args, row), "results", "VOC2012", "Segmentation", "comp6_test_cls")
     image_dir = layout.image_dir(args.seg_test_root or args.voc12_root)
-    for image_id in progress(ids, desc=f"segment test {row}", leave=False):
+    for image_id in progress(distributed.shard(ids), desc=f"segment test {row}", leave=False):
         labels = predictions(net, load_rgb(image_dir, image_id), args, device)
         io_utils.save_label_png(os.path.join(out, image_id + ".png"), labels["crf" if args.seg_crf else "msf"],
                                 voc_palette())
@@ -86,11 +86,15 @@ def run(args):
             continue
         net = load_seg_net(checkpoint, device)
         scores = evaluate_row(net, args, ids, layout.seg_pred_dir(args, row), device, len(names))
-        io_utils.save_json(path, {"row": row, "num_images": len(ids), "class_names": names, **scores})
-        rerun.record(path, record)
+        if distributed.is_main():
+            io_utils.save_json(path, {"row": row, "num_images": len(ids), "class_names": names, **scores})
+            rerun.record(path, record)
         if args.seg_test_list and os.path.isfile(args.seg_test_list):
             export_test(net, args, row, device)
         evaluated += 1
+    distributed.barrier()
+    if not distributed.is_main():
+        return None
     table = table3(args, rows)
     io_utils.save_text(layout.table3_file(args), table + "\n")
     log.info("segmentation network on %d val images (Table 3, %%):\n%s", len(ids), table)

@@ -34,12 +34,12 @@ def _toy(tmp_path, stop_at=None, overwrite=False):
     loader = make_loader(TensorDataset(x, y), 8, True, seed=3)
     steps = []
 
-    def loss_of(batch):
+    def loss_of(model, batch):
         if stop_at is not None and len(steps) == stop_at:
             raise Interrupt
         steps.append(1)
         noise = torch.randn(1) * 1e-3  # a global-RNG draw: reseeded per epoch, so a resume repeats it
-        return ((net(batch[0]) - batch[1] + noise) ** 2).mean(), {"noise": noise.item()}
+        return ((model(batch[0]) - batch[1] + noise) ** 2).mean(), {"noise": noise.item()}
 
     path = str(tmp_path / "toy.pth")
     return lambda: engine.fit(net, opt, loader, loss_of, path=path, epochs=3, seed=5, made_from={"toy": 1},

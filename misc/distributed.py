@@ -1,0 +1,135 @@
+"""Several processes under torchrun: who works on what, and how their results meet.
+
+    torchrun --nproc_per_node 2 run_sample.py --preset smoke --device cpu     # gloo on CPU
+    torchrun --nproc_per_node 8 run_sample.py --preset voc --device cuda      # nccl, one GPU a rank
+
+One process (no torchrun: WORLD_SIZE unset) is the default, and every function here is then the
+identity or a no-op, so the single-process run is exactly what it was. Under torchrun:
+- training steps (misc/engine.py) wrap the network in DistributedDataParallel and give each rank
+  its share of every global batch (`RankShare`): the batch flags stay the global batch (IRN's 16
+  is 16 over all ranks), each rank loads batch / world images, and the ranks' batches together
+  are the one-process run's (only the random augmentation of each image differs);
+- per-image steps (CAMs, AdvCAM, IR labels, random walk, segmentation inference) give rank r the
+  images r, r + world, ... of the list, each rank writes its own per-image files;
+- evaluations add the ranks' confusion matrices (`all_reduce_sum`) before any metric;
+- everything else (data, mining, clusters, pictures, the report, every record and checkpoint)
+  is rank 0's; the others wait at a barrier after each step (run_sample.py).
+"""
+import os
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+
+def world_size():
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank():
+    return int(os.environ.get("RANK", "0"))
+
+
+def local_rank():
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def is_main():
+    return rank() == 0
+
+
+def active():
+    return world_size() > 1 and dist.is_available() and dist.is_initialized()
+
+
+def init(device):
+    """Join the process group torchrun set up (nccl for CUDA, gloo otherwise); one process: nothing."""
+    if world_size() <= 1 or dist.is_initialized():
+        return
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+
+def barrier():
+    if active():
+        dist.barrier()
+
+
+def shard(items):
+    """This rank's share of a list: items rank, rank + world, ... (all of them in one process)."""
+    return list(items)[rank()::world_size()] if active() else list(items)
+
+
+def all_reduce_sum(array):
+    """The sum over ranks of a numpy array (a confusion matrix, counts); the array itself in one
+    process. float64 and int64 sums are exact for the counts they carry here."""
+    array = np.asarray(array)
+    if not active():
+        return array
+    tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64 if array.dtype.kind == "f" else np.int64))
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor.numpy().astype(array.dtype)
+
+
+def on_main(fn):
+    """Run fn on rank 0 only and hand its (picklable) result to every rank; e.g. a folder's remake
+    decision, which deletes files and must be taken once, before any rank writes."""
+    if not active():
+        return fn()
+    result = [fn() if is_main() else None]
+    dist.broadcast_object_list(result, src=0)
+    return result[0]
+
+
+def wrap(net, device):
+    """DistributedDataParallel around `net` under torchrun, `net` itself in one process."""
+    if not active():
+        return net
+    from torch.nn.parallel import DistributedDataParallel
+
+    return DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None,
+                                   broadcast_buffers=False)  # frozen batch norm: no buffers to keep in sync
+
+
+class RankShare(torch.utils.data.Sampler):
+    """This rank's slice of every global batch the one-process loader would draw: the base
+    sampler's order (the same on every rank, from the loader's generator, which misc/engine.py
+    reseeds each epoch from (seed, epoch)), cut into global batches of `batch`, rank r taking
+    images r * b .. (r + 1) * b - 1 of each (b = batch / world). The ranks' batches together are
+    the one-process run's batches, in the same order; the last incomplete batch is dropped."""
+
+    def __init__(self, base, batch, world, rank_):
+        self.base, self.batch, self.world, self.rank = base, batch, world, rank_
+
+    def __len__(self):
+        return len(self.base) // self.batch * (self.batch // self.world)
+
+    def __iter__(self):
+        order, per = list(iter(self.base)), self.batch // self.world
+        for start in range(0, len(order) - self.batch + 1, self.batch):
+            yield from order[start + self.rank * per:start + (self.rank + 1) * per]
+
+
+def shard_loader(loader):
+    """The training loader of this rank: a `RankShare` of the loader's sampler, batch / world
+    images a batch; `loader` itself in one process. Batch flags are global batches."""
+    if not active():
+        return loader
+    from torch.utils.data import DataLoader
+
+    world = world_size()
+    if loader.batch_size % world:
+        raise ValueError(f"the batch size {loader.batch_size} is the global batch and must divide by the "
+                         f"{world} ranks (torchrun --nproc_per_node); choose a multiple of {world}")
+    if not loader.drop_last:
+        raise ValueError("a training loader under torchrun must drop its last incomplete batch (drop_last=True)")
+    return DataLoader(loader.dataset, batch_size=loader.batch_size // world, drop_last=True,
+                      sampler=RankShare(loader.sampler, loader.batch_size, world, rank()),
+                      num_workers=loader.num_workers, collate_fn=loader.collate_fn,
+                      worker_init_fn=loader.worker_init_fn, generator=loader.generator)
+
+
+def rank_seed(seed):
+    """A rank's seed for its own random draws (augmentation): `seed` on rank 0 and in one process."""
+    return seed + 1_000_033 * rank() if active() else seed
