@@ -88,8 +88,8 @@ def wrap(net, device):
         return net
     from torch.nn.parallel import DistributedDataParallel
 
-    return DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None,
-                                   broadcast_buffers=False)  # frozen batch norm: no buffers to keep in sync
+    # Buffers (batch-norm statistics where they train, e.g. the pretraining stand-in) follow rank 0's.
+    return DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
 
 
 class RankShare(torch.utils.data.Sampler):

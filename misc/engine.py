@@ -149,7 +149,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
     if distributed.active():  # every rank's batches: the global batch's mean, as one process logs it
         totals = distributed.all_reduce_sum(np.array([count, seen, *sums.values()], np.float64))
         count, seen = int(totals[0]) // distributed.world_size(), int(totals[1])
-        sums = {k: v / distributed.world_size() for k, v in zip(sums, totals[2:])}
+        sums = {k: float(v) / distributed.world_size() for k, v in zip(sums, totals[2:])}  # plain floats: weights-only
     return step, {**{k: v / max(1, count) for k, v in sums.items()}, "images_per_s": seen / max(seconds, 1e-9),
                   "seconds": seconds}
 
