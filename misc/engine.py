@@ -36,7 +36,8 @@ import torch
 from misc import distributed, io_utils, rerun
 from misc.layout import resume_path
 from misc.progress import progress
-from misc.torchutils import autocast_context, seed_everything
+from misc.torchutils import seed_everything
+from net.amp import set_amp
 
 log = logging.getLogger(__name__)
 LAYOUT = "wood-checkpoint-1"
@@ -125,7 +126,7 @@ def save_final(path, checkpoint):
 
 def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc, model=None):
     """One pass over `loader`: poly lr, forward through `model` (the network, or its DDP wrapper;
-    autocast when asked), finite check, backward, step. Returns (step after the epoch, the epoch's
+    bf16 inside it with --amp), finite check, backward, step. Returns (step after the epoch, the epoch's
     mean of every part and of the loss, over all ranks)."""
     model = model if model is not None else net
     net.train()
@@ -133,8 +134,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
     bar = progress(loader, desc=desc, leave=False, mininterval=1.0)
     for batch in bar:
         set_poly_lr(optimizer, step, max_step)
-        with autocast_context(device, amp):
-            loss, parts = loss_of(model, batch)
+        loss, parts = loss_of(model, batch)  # --amp: bf16 inside the network's forward (net/amp.py)
         loss = loss.float()
         check_finite(loss, step)
         optimizer.zero_grad(set_to_none=True)
@@ -173,7 +173,7 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         raise ValueError(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
                          f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
     made_from = rerun.as_stored(made_from)
-    loader, model = distributed.shard_loader(loader), distributed.wrap(net, device)
+    loader, model = distributed.shard_loader(loader), distributed.wrap(set_amp(net, amp), device)
     max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
     resume = resume_path(path)
     main = distributed.is_main()

@@ -88,7 +88,8 @@ def get_args_parser(description=None):
     g.add_argument("--from", dest="from_step", type=STEPS.index, default=None,
                    help="run this step (number or name) and every later one")
     g.add_argument("--amp", type=str2bool, default=False,
-                   help="bf16 autocast on CUDA in the training steps (0b, 1, 4, 8, 11); inference runs in fp32")
+                   help="bf16 autocast inside every network (training and inference steps; CUDA and CPU), "
+                        "fp32 outside it (net/amp.py)")
 
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"],

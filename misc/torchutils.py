@@ -1,7 +1,6 @@
 """Device, seeding and loaders: small helpers every step shares (training itself: misc/engine.py)."""
 import os
 import random
-from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -18,13 +17,6 @@ def resolve_device(name):
     if name == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return torch.device(name)
-
-
-def autocast_context(device, enabled):
-    """bf16 autocast on CUDA when enabled; a no-op context on CPU (nanoGPT's pattern)."""
-    if enabled and device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return nullcontext()
 
 
 def seed_everything(seed):

@@ -2,6 +2,8 @@
 import torch.nn as nn
 import torch.nn.functional as F
 
+from net.amp import bf16_when_asked
+
 
 class CAMNet(nn.Module):
     """Multi-label classifier whose 1x1 classifier doubles as the CAM projection.
@@ -37,12 +39,14 @@ class CAMNet(nn.Module):
                     module.eval()
         return self
 
+    @bf16_when_asked
     def forward(self, x):
         """x: (B, 3, H, W) -> logits (B, C), z (B, D): z is the pooled penultimate feature."""
         z = self.backbone(x).mean(dim=(2, 3))
         logits = self.classifier(z[:, :, None, None]).flatten(1)
         return logits, z
 
+    @bf16_when_asked
     def class_maps(self, x):
         """x: (B, 3, H, W) -> ReLU'd class activation maps (B, C, H/os, W/os)."""
         return F.relu(F.conv2d(self.backbone(x), self.classifier.weight))

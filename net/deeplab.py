@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from net.amp import bf16_when_asked
 from net.small_resnet import SmallResNet
 
 SEG_NETS = ("deeplabv2", "deeplabv3")
@@ -84,6 +85,7 @@ class SegNet(nn.Module):
                 module.eval()
         return self
 
+    @bf16_when_asked
     def forward(self, x):
         return self.head(self.backbone(x))
 

@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from misc.path_index import pair_max_edge
+from net.amp import bf16_when_asked
 
 
 EDGE_BRANCHES = ("irn", "compact")
@@ -54,6 +55,7 @@ class BoundaryNet(nn.Module):
             reduced = F.interpolate(reduced, size, mode="bilinear", align_corners=False)
         return F.relu(reduced)
 
+    @bf16_when_asked
     def forward(self, x):
         """x: (B, 3, H, W) -> boundary logits (B, ceil(H/4), ceil(W/4))."""
         size = (math.ceil(x.shape[2] / 4), math.ceil(x.shape[3] / 4))

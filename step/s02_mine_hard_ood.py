@@ -25,6 +25,7 @@ from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, selec
 from misc.review_page import read_decisions, write_decisions, write_review_pages
 from misc.tables import format_table
 from misc.torchutils import resolve_device
+from net.amp import set_amp
 from net.factory import load_cam_net
 from voc12.simulated_reviewer import simulated_positives
 from voc12.synthetic import SIDECAR_NAME
@@ -36,7 +37,7 @@ class ReviewPending(RuntimeError):
     """The manual review has not been exported yet; the message says what to do."""
 
 
-MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_max", "ood_score_size")
+MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_max", "ood_score_size", "amp")
 
 
 def made_from(args):
@@ -66,6 +67,7 @@ def candidate_scores(args, record, class_names, candidate_ids, image_dir):
         return saved["scores"], list(saved["ids"]), dict(saved.get("unreadable", {}))
     device = resolve_device(args.device)
     net, _ = load_cam_net(args.cam_weights_name, device)
+    set_amp(net, args.amp)
     partial = resumable_scoring.partial_dir(path)
     scores, scored_ids, unreadable = resumable_scoring.score_resumably(
         net, candidate_ids, image_dir, device, args.ood_score_batch_size, args.ood_score_size, partial, stamp,

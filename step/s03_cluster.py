@@ -15,13 +15,14 @@ from misc import io_utils, layout, rerun, subsets
 from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
+from net.amp import set_amp
 from net.factory import load_cam_net
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
 
 
-CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size",
+CLUSTER_FLAGS = ("amp", "cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size",
                  "resize_kernel")
 
 
@@ -41,6 +42,7 @@ def run(args):
     ood_ids = subsets.ood_ids(args)
     device = resolve_device(args.device)
     net, _ = load_cam_net(args.cam_weights_name, device)
+    set_amp(net, args.amp)
     train_ids = subsets.train_ids(args)
     labels = load_cls_labels(args.cls_labels, train_ids)
     _, z_in, in_ids, bad_in = forward_images(net, train_ids, layout.image_dir(args.voc12_root), device,

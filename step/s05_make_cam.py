@@ -24,6 +24,7 @@ from misc.progress import progress
 from misc.run_models import seed_method_of, selected_models
 from misc.subsets import seed_ids
 from misc.torchutils import resolve_device
+from net.amp import set_amp
 from net.factory import load_cam_net
 from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
@@ -109,9 +110,10 @@ def run(args):
     for model in models:
         checkpoint = layout.checkpoint_of(args, model)
         net, _ = load_cam_net(checkpoint, device)
+        set_amp(net, args.amp)
         net.requires_grad_(False)  # AdvCAM needs gradients for the image only
         method = seed_method_of(model)
-        made_from = {"method": method, **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
+        made_from = {"method": method, "amp": args.amp, **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
                                                              "cls_labels": args.cls_labels})}
         if method == "advcam":
             maps_of = advcam_pair_maps(net, args)

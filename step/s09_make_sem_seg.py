@@ -23,6 +23,7 @@ from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import mask_ids
 from misc.torchutils import resolve_device
+from net.amp import set_amp
 from net.irn_net import load_boundary_net
 from voc12.datasets import MultiScaleDataset
 
@@ -43,7 +44,7 @@ def pseudo_mask(boundary, cam, keys, size, args):
     return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
 
 
-RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "irn_path", "irn_infer_pad")
+RW_FLAGS = ("amp", "beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "irn_path", "irn_infer_pad")
 
 
 def run(args):
@@ -63,7 +64,7 @@ def run(args):
         if not todo:
             continue
         total += len(todo)
-        net = load_boundary_net(irn_checkpoint(args, model), device)
+        net = set_amp(load_boundary_net(irn_checkpoint(args, model), device), args.amp)
         share = distributed.shard(todo)  # torchrun: a share a rank
         images = MultiScaleDataset(share, layout.image_dir(args.voc12_root),
                                    {i: np.zeros(1, np.float32) for i in share}, scales=(1.0,))

@@ -25,11 +25,12 @@ from misc.tables import format_table, pct, summary
 from misc.torchutils import resolve_device
 from misc.run_models import seg_rows
 from misc.seg_inference import PROTOCOLS, predictions
+from net.amp import set_amp
 from net.deeplab import load_seg_net
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
-EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
+EVAL_FLAGS = ("seg_infer_scales", "seg_crf", "amp")
 
 
 def evaluate_row(net, args, ids, out_dir, device, num_classes):
@@ -84,7 +85,7 @@ def run(args):
                   **{k: getattr(args, k) for k in EVAL_FLAGS}}
         if rerun.skip_file(path, record, args.overwrite, f"{row} segmentation evaluation"):
             continue
-        net = load_seg_net(checkpoint, device)
+        net = set_amp(load_seg_net(checkpoint, device), args.amp)
         scores = evaluate_row(net, args, ids, layout.seg_pred_dir(args, row), device, len(names))
         if distributed.is_main():
             io_utils.save_json(path, {"row": row, "num_images": len(ids), "class_names": names, **scores})

@@ -28,6 +28,7 @@ from misc.seg_inference import predict
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
+from net.amp import set_amp
 from net.deeplab import load_seg_net
 from net.factory import load_cam_net
 from voc12.datasets import load_gt_mask
@@ -88,6 +89,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     labels = load_cls_labels(args.cls_labels, train_ids)
     ood_ids = io_utils.read_ids(args.ood_list, "hard-OoD list")
     f_in, _ = load_cam_net(args.cam_weights_name, device)
+    set_amp(f_in, args.amp)
     probs, _, scored, _ = forward_images(f_in, ood_ids, layout.image_dir(args.ood_root), device,
                                          args.ood_score_batch_size)
     sets = {}
@@ -98,6 +100,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     groups = {}
     for model in models:
         net, _ = load_cam_net(checkpoint_of(args, model), device)
+        set_amp(net, args.amp)
         groups[model] = {}
         for label, ids in sets.items():
             root = args.voc12_root if "D_in" in label else args.ood_root
@@ -106,7 +109,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     return groups
 
 
-VIS_FLAGS = ("vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thres", "seed", "infer_num",
+VIS_FLAGS = ("amp", "vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thres", "seed", "infer_num",
              "subset_seed", "ood_score_batch_size")
 
 
@@ -131,7 +134,7 @@ def run(args):
         return rerun.SKIPPED
     ids = choose_ids(args, infer_ids(args))
     device = resolve_device(args.device)
-    seg_nets = {m: load_seg_net(layout.seg_checkpoint(args, m), device) for m in models
+    seg_nets = {m: set_amp(load_seg_net(layout.seg_checkpoint(args, m), device), args.amp) for m in models
                 if os.path.isfile(layout.seg_checkpoint(args, m))}
     pictures = []
     for image_id in ids:

@@ -1,0 +1,37 @@
+"""--amp for every network: bf16 autocast inside the network's own forward methods, fp32 out.
+
+A network's `amp` attribute (False unless a step sets it from --amp) turns on
+torch.autocast(<its device>, bfloat16) around `forward` and the other methods the steps call
+(class maps, boundaries); what comes out is cast back to float32, so the losses, CAMs, random
+walks, metrics and numpy conversions after it run in fp32 as without --amp. bf16 on CUDA, and
+on CPUs too: on this machine's CPU (AMX bf16) the small backbone's forward ran 4.8x and its
+forward + backward 2.8x faster than fp32 (README, Speed)."""
+import functools
+
+import torch
+
+
+def bf16_when_asked(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if not getattr(self, "amp", False):
+            return method(self, *args, **kwargs)
+        device_type = next(self.parameters()).device.type
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            out = method(self, *args, **kwargs)
+        return _as_float(out)
+    return wrapper
+
+
+def _as_float(out):
+    if isinstance(out, torch.Tensor):
+        return out.float() if out.is_floating_point() else out
+    if isinstance(out, (tuple, list)):
+        return type(out)(_as_float(o) for o in out)
+    return out
+
+
+def set_amp(net, enabled):
+    """Turn bf16 autocast on or off for `net` (and return it)."""
+    net.amp = bool(enabled)
+    return net
