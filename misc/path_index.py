@@ -9,6 +9,7 @@ the pair's bounding box closer than 1 to the straight line through both ends (24
 34 offsets of radius 5), so a one-cell diagonal boundary separates diagonal pairs; `line`, this
 project's earlier path: the rounded one-cell line (130 cells).
 """
+import functools
 import math
 
 import numpy as np
@@ -25,6 +26,7 @@ def search_offsets(radius):
 PATHS = ("band", "line")
 
 
+@functools.lru_cache(maxsize=None)  # called per offset on every batch: the cells depend on (dy, dx, path) only
 def path_points(dy, dx, path="band"):
     """Grid cells on the path from (0, 0) to (dy, dx), both ends included (see the module doc)."""
     if path == "band":
@@ -36,7 +38,7 @@ def path_points(dy, dx, path="band"):
     steps = max(abs(dy), abs(dx))
     t = np.arange(steps + 1) / steps
     points = np.stack([np.round(t * dy), np.round(t * dx)], 1).astype(int)
-    return [tuple(p) for p in dict.fromkeys(map(tuple, points))]
+    return [tuple(int(v) for v in p) for p in dict.fromkeys(map(tuple, points))]
 
 
 def _shifted(x, dy, dx, h, w):
@@ -54,12 +56,22 @@ def pair_max_edge(edge, radius, path="band"):
     h, w = edge.shape[-2:]
     r = int(math.ceil(radius))
     padded = torch.nn.functional.pad(edge, (r, r, 0, r), value=1.0)  # right, left and bottom only
-    out, valid = [], torch.zeros(len(offsets), h, w, dtype=torch.bool, device=edge.device)
-    for d, (dy, dx) in enumerate(offsets):
+    out = []
+    for dy, dx in offsets:
         values = torch.stack([_shifted(padded, py, px + r, h, w) for py, px in path_points(dy, dx, path)], 0)
         out.append(values.max(0).values)
+    return torch.stack(out, -3), valid_pairs(h, w, radius).to(edge.device)
+
+
+@functools.lru_cache(maxsize=64)
+def valid_pairs(h, w, radius):
+    """(D, H, W) mask of the pairs whose end lies inside an H x W map (pair_max_edge's second
+    output, without computing any boundary; cached per size: every crop of a run has the same)."""
+    offsets = search_offsets(radius)
+    valid = torch.zeros(len(offsets), h, w, dtype=torch.bool)
+    for d, (dy, dx) in enumerate(offsets):
         valid[d, :max(0, h - dy), max(0, -dx):min(w, w - dx)] = True
-    return torch.stack(out, -3), valid
+    return valid
 
 
 SOURCES = ("interior", "all")
@@ -88,7 +100,7 @@ def affinity_labels(label, radius, ignore=255, sources="interior"):
     h, w = label.shape
     r = int(math.ceil(radius))
     padded = torch.nn.functional.pad(label, (r, r, 0, r), value=ignore)
-    _, valid = pair_max_edge(torch.zeros(h, w), radius)
+    valid = valid_pairs(h, w, radius)
     if sources == "interior":
         valid = valid & interior_sources(h, w, radius)
     src = label[None].expand(valid.shape[0], h, w)

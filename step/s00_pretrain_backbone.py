@@ -21,6 +21,7 @@ from misc.engine import fit, with_base_lr
 from misc.progress import progress
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
+from net.amp import bf16_when_asked
 from voc12 import synthetic
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class PretrainNet(nn.Module):
         self.object_head = nn.Linear(backbone.out_channels, num_objects)
         self.context_head = nn.Linear(backbone.out_channels, num_contexts)
 
+    @bf16_when_asked
     def forward(self, x):
         z = self.backbone(x).mean(dim=(2, 3))
         return self.object_head(z), self.context_head(z)

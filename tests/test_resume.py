@@ -22,12 +22,19 @@ METRICS = ["result/smoke/baseline/seed_eval.json", "result/smoke/wood/seed_eval.
            "result/smoke/wood/cam/train_00047.npy", "result/smoke/wood/sem_seg/train_00047.png"]
 
 
-def run_chain(cwd, kill_at=None):
+def chain_command(cwd, kill_at=None):
+    # One thread each: the uninterrupted run goes beside the killed ones (two cores, two jobs), and
+    # bit-for-bit equality needs the same thread count in both.
     env = {k: v for k, v in os.environ.items() if k != "WOOD_KILL_AT"}
+    env["WOOD_THREADS"] = "1"
     if kill_at:
         env["WOOD_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, os.path.join(ROOT, "run_sample.py"), *CHAIN], cwd=cwd, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return dict(args=[sys.executable, os.path.join(ROOT, "run_sample.py"), *CHAIN], cwd=cwd, env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def run_chain(cwd, kill_at=None):
+    return subprocess.run(**chain_command(cwd, kill_at))
 
 
 def weights(cwd, path):
@@ -40,9 +47,9 @@ def weights(cwd, path):
 def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     whole.mkdir(), killed.mkdir()
-    assert run_chain(whole).returncode == 0
-    pretrained = [f for f in os.listdir(killed.parent / "whole" / "sess" / "pretrained") if f.endswith(".pth")]
-    for kill_at, resume_file in (("pretrain 2/2:2", f"sess/pretrained/{pretrained[0]}.resume"),
+    log = open(tmp_path / "whole.log", "w")  # a file, not a pipe nobody reads while it runs
+    reference = subprocess.Popen(**{**chain_command(whole), "stdout": log})  # never killed, beside the others
+    for kill_at, resume_file in (("pretrain 2/2:2", "pretrained"),
                                  ("train F_in 2/2:1", "sess/smoke/cam_baseline.pth.resume"),
                                  ("train wood 2/2:1", "sess/smoke/cam_wood.pth.resume"),
                                  ("make_cam wood:5", None),
@@ -50,10 +57,17 @@ def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
                                  ("random walk wood:5", None)):
         result = run_chain(killed, kill_at)
         assert result.returncode == -signal.SIGKILL, result.stdout[-3000:]
+        if resume_file == "pretrained":
+            resume_file = next(f"sess/pretrained/{f}" for f in os.listdir(killed / "sess" / "pretrained")
+                               if f.endswith(".pth.resume"))
         if resume_file:
             assert os.path.isfile(killed / resume_file)  # the epoch-1 checkpoint is there to resume from
             assert not os.path.isfile(killed / resume_file[:-len(".resume")])  # never a half-trained final one
     assert run_chain(killed).returncode == 0
+    reference.wait()
+    log.close()
+    assert reference.returncode == 0, open(tmp_path / "whole.log").read()[-3000:]
+    pretrained = [f for f in os.listdir(whole / "sess" / "pretrained") if f.endswith(".pth")]
     pretrained_path = f"sess/pretrained/{pretrained[0]}"
     for path in CHECKPOINTS + [pretrained_path]:
         assert weights(killed, path) == weights(whole, path), path  # bit for bit on CPU
