@@ -208,12 +208,36 @@ def bench_make_sem_seg(args, n_images, device, out_dir):
     return step, bare, len(ids)
 
 
+def bench_train_seg(args, n_images, device):
+    from misc.subsets import seg_ids
+    from step.s11_train_seg import masks_of, new_seg_net, segmentation_loss
+    from net.deeplab import upsampled_logits
+    from voc12.seg_dataset import SegTrainDataset
+
+    classes = len(io_utils.read_lines(args.class_names_file)) + 1
+    mask_of, _ = masks_of(args, "wood", ["baseline", "wood"])
+    dataset = SegTrainDataset(seg_ids(args), layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
+                              args.seg_train_scales)
+    loader = subset_loader(make_loader(dataset, args.seg_batch_size, True, args.seed, args.num_workers,
+                                       drop_last=True), n_images, args.seed)
+    net = new_seg_net(args, classes).to(device)
+
+    def loss_of(model, batch):
+        return segmentation_loss(upsampled_logits(model, batch["img"].to(device)), batch["mask"].to(device)), {}
+
+    crop = args.seg_crop_size
+    return train_row("train_seg", net, loader, loss_of, lambda: torch.randn(args.seg_batch_size, 3, crop, crop,
+                                                                             device=device),
+                     args.seg_batch_size, device, args.amp)
+
+
 ROWS = {  # step: (what the bare network does, bench function, needs an output folder)
     "train_cam": ("forward + backward", bench_train_cam, False),
     "train_wood": ("forward + backward", bench_train_wood, False),
     "make_cam": ("forward", bench_make_cam, True),
     "train_irn": ("forward + backward", bench_train_irn, False),
     "make_sem_seg": ("forward", bench_make_sem_seg, True),
+    "train_seg": ("forward + backward", bench_train_seg, False),
 }
 
 
