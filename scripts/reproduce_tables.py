@@ -12,9 +12,10 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
   lambda     when does L_d matter: W-OoD with the release's form at lambda 0.07 and 0.7 and with
              Eq. 2 as written at lambda 0.0007 and 0.00007 (the paper's 0.007 is in core);
   ld         when does L_d matter (issue 17): (b) = BCE on D_ood without L_d at |D_ood| = 6 and 30
-             (beside fig5a's (f) at the same sizes), tau = 5% and 50% (20% is (f)), lambda 0.0007,
-             0.07, 0.7 in the preset's (release) form (0.007 is (f)); the harder-context hypothesis
-             is a data set flag: `--name varied --groups main -- --syn_context_variation 0.6`;
+             (beside fig5a's (f) at the same sizes), tau = 5% and 50% (20% is (f)), lambda 0.07 and
+             0.7 in the preset's (release) form (0.007 is (f)); the harder-context hypothesis is a
+             data set flag: `--name varied --groups bf -- --syn_context_variation 0.6`;
+  bf         Table 5's (b) and (f) alone: does L_d add anything on another data set;
   fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
   wood       W-OoD (f) alone (with `-- --resize_kernel pil_bicubic`: the kernel's effect, issue 14);
   details    the release's K-means (--kmeans release) and OoD features at long side 128 (the
@@ -73,7 +74,9 @@ def variants(group, run_dir_name):
         return ([(f"ld_b_ood{n}", term_flags(TABLE5["b"]) + ["--ood_num", str(n)]) for n in (6, 30)]
                 + [(f"ld_tau{round(100 * t)}", term_flags(TERMS) + ["--ood_dist_topk", str(t)]) for t in (0.05, 0.5)]
                 + [(f"lam_release_{lam:g}", term_flags(TERMS) + ["--distance_lambda", str(lam)])
-                   for lam in (0.0007, 0.07, 0.7)])
+                   for lam in (0.07, 0.7)])
+    if group == "bf":
+        return [("t5_b", term_flags(TABLE5["b"])), ("t5_f", term_flags(TERMS))]
     if group == "wood":
         return [("t5_f", term_flags(TERMS))]
     if group == "details":
