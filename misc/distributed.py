@@ -16,6 +16,8 @@ identity or a no-op, so the single-process run is exactly what it was. Under tor
   is rank 0's; the others wait at a barrier after each step (run_sample.py).
 """
 import os
+import random
+from datetime import timedelta
 
 import numpy as np
 import torch
@@ -43,12 +45,19 @@ def active():
 
 
 def init(device):
-    """Join the process group torchrun set up (nccl for CUDA, gloo otherwise); one process: nothing."""
+    """Join the process group torchrun set up; one process: nothing. CUDA: nccl for CUDA tensors
+    (DDP's gradients) and gloo for CPU ones (epoch-log sums, confusion matrices, decisions). The
+    timeout (WOOD_DIST_TIMEOUT_H, default 24 h) covers the steps rank 0 runs alone while the
+    others wait at a barrier: mining, K-means or the pictures of a VOC run take longer than
+    torch's default 10 (nccl) or 30 (gloo) minutes."""
     if world_size() <= 1 or dist.is_initialized():
         return
+    timeout = timedelta(hours=float(os.environ.get("WOOD_DIST_TIMEOUT_H", "24")))
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        dist.init_process_group("cpu:gloo,cuda:nccl", timeout=timeout)
+    else:
+        dist.init_process_group("gloo", timeout=timeout)
 
 
 def barrier():
@@ -127,7 +136,15 @@ def shard_loader(loader):
     return DataLoader(loader.dataset, batch_size=loader.batch_size // world, drop_last=True,
                       sampler=RankShare(loader.sampler, loader.batch_size, world, rank()),
                       num_workers=loader.num_workers, collate_fn=loader.collate_fn,
-                      worker_init_fn=loader.worker_init_fn, generator=loader.generator)
+                      worker_init_fn=_seed_rank_worker, generator=loader.generator)
+
+
+def _seed_rank_worker(worker_id):
+    """A loader worker's seeds, offset by the rank: the workers' base seed comes from the shared
+    generator, so without the offset rank r's k-th image would get rank 0's crop and flip."""
+    seed = rank_seed(torch.initial_seed()) % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 def rank_seed(seed):

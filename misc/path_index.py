@@ -63,10 +63,14 @@ def pair_max_edge(edge, radius, path="band"):
     return torch.stack(out, -3), valid_pairs(h, w, radius).to(edge.device)
 
 
-@functools.lru_cache(maxsize=64)
 def valid_pairs(h, w, radius):
     """(D, H, W) mask of the pairs whose end lies inside an H x W map (pair_max_edge's second
-    output, without computing any boundary; cached per size: every crop of a run has the same)."""
+    output, without computing any boundary); a copy of the cached mask, so callers may change it."""
+    return _valid_pairs(h, w, radius).clone()
+
+
+@functools.lru_cache(maxsize=64)  # every crop of a run has the same size
+def _valid_pairs(h, w, radius):
     offsets = search_offsets(radius)
     valid = torch.zeros(len(offsets), h, w, dtype=torch.bool)
     for d, (dy, dx) in enumerate(offsets):

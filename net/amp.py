@@ -26,9 +26,19 @@ def bf16_when_asked(method):
 def _as_float(out):
     if isinstance(out, torch.Tensor):
         return out.float() if out.is_floating_point() else out
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # a namedtuple
+        return type(out)(*(_as_float(o) for o in out))
     if isinstance(out, (tuple, list)):
         return type(out)(_as_float(o) for o in out)
+    if isinstance(out, dict):
+        return {k: _as_float(v) for k, v in out.items()}
     return out
+
+
+def amp_record(args):
+    """--amp's entry in an inference step's made-from record: only when on, so the outputs made
+    before the flag reached inference steps stay current (fp32 is what they were made with)."""
+    return {"amp": True} if args.amp else {}
 
 
 def set_amp(net, enabled):

@@ -25,7 +25,7 @@ from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, selec
 from misc.review_page import read_decisions, write_decisions, write_review_pages
 from misc.tables import format_table
 from misc.torchutils import resolve_device
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
 from voc12.simulated_reviewer import simulated_positives
 from voc12.synthetic import SIDECAR_NAME
@@ -37,7 +37,7 @@ class ReviewPending(RuntimeError):
     """The manual review has not been exported yet; the message says what to do."""
 
 
-MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_max", "ood_score_size", "amp")
+MINING_FLAGS = ("ood_score_thres", "ood_review", "ood_num_max", "ood_per_class_max", "ood_score_size")
 
 
 def made_from(args):
@@ -47,14 +47,14 @@ def made_from(args):
         inputs["decisions"] = layout.review_decisions(args)
     if args.ood_review == "simulated":
         inputs["sidecar"] = os.path.join(args.ood_root, SIDECAR_NAME)
-    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in MINING_FLAGS}}
+    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in MINING_FLAGS}, **amp_record(args)}
 
 
 def scores_made_from(record, class_names, args):
     """What the candidate scores depend on (a part of the step's record): F_in, which candidates,
     their pixels, the scoring size; not the threshold or the review."""
     return {**{k: record[k] for k in ("f_in", "candidates", "pool")}, "class_names": class_names,
-            "ood_score_size": args.ood_score_size}
+            "ood_score_size": args.ood_score_size, **amp_record(args)}
 
 
 def candidate_scores(args, record, class_names, candidate_ids, image_dir):

@@ -15,14 +15,14 @@ from misc import io_utils, layout, rerun, subsets
 from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
 from misc.scoring import forward_images
 from misc.torchutils import resolve_device
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
 
 
-CLUSTER_FLAGS = ("amp", "cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size",
+CLUSTER_FLAGS = ("cluster_K", "ood_cluster", "in_num", "ood_num", "subset_seed", "seed", "kmeans", "ood_feature_size",
                  "resize_kernel")
 
 
@@ -30,7 +30,7 @@ def made_from(args):
     """F_in, D_in and D_ood (their lists and subsets) and the clustering settings."""
     inputs = {"f_in": args.cam_weights_name, "data": args.list_dir, "train_list": args.train_list,
               "cls_labels": args.cls_labels, "ood_list": args.ood_list, "pool": layout.pool_content(args)}
-    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in CLUSTER_FLAGS}}
+    return {**rerun.fingerprints(inputs), **{k: getattr(args, k) for k in CLUSTER_FLAGS}, **amp_record(args)}
 
 
 def run(args):

@@ -24,7 +24,7 @@ from misc.progress import progress
 from misc.run_models import seed_method_of, selected_models
 from misc.subsets import seed_ids
 from misc.torchutils import resolve_device
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
 from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
@@ -113,7 +113,7 @@ def run(args):
         set_amp(net, args.amp)
         net.requires_grad_(False)  # AdvCAM needs gradients for the image only
         method = seed_method_of(model)
-        made_from = {"method": method, "amp": args.amp, **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
+        made_from = {"method": method, **amp_record(args), **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
                                                              "cls_labels": args.cls_labels})}
         if method == "advcam":
             maps_of = advcam_pair_maps(net, args)
@@ -130,6 +130,7 @@ def run(args):
         if written and distributed.is_main():
             io_utils.save_json(layout.seed_timing(args, model),
                                {"method": method, "checkpoint": made_from["checkpoint"], "images": written,
+                                "processes": distributed.world_size(),  # seconds: the job's wall time
                                 "seconds": round(seconds, 1),
                                 "seconds_per_image": round(seconds / written, 4), "device": str(device)})
     return None if total else rerun.SKIPPED

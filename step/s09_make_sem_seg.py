@@ -23,7 +23,7 @@ from misc.progress import progress
 from misc.run_models import selected_models
 from misc.subsets import mask_ids
 from misc.torchutils import resolve_device
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.irn_net import load_boundary_net
 from voc12.datasets import MultiScaleDataset
 
@@ -44,7 +44,7 @@ def pseudo_mask(boundary, cam, keys, size, args):
     return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
 
 
-RW_FLAGS = ("amp", "beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "irn_path", "irn_infer_pad")
+RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "irn_path", "irn_infer_pad")
 
 
 def run(args):
@@ -56,7 +56,7 @@ def run(args):
         out_dir = sem_seg_dir(args, model, models)
         made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "irn": irn_checkpoint(args, model),
                                            "data": args.list_dir}),
-                     **{k: getattr(args, k) for k in RW_FLAGS}}
+                     **{k: getattr(args, k) for k in RW_FLAGS}, **amp_record(args)}
         overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, args.overwrite, ".png"))
         todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
         distributed.barrier()  # every rank has its list before any writes: the same list, the same shares

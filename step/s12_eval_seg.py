@@ -25,12 +25,12 @@ from misc.tables import format_table, pct, summary
 from misc.torchutils import resolve_device
 from misc.run_models import seg_rows
 from misc.seg_inference import PROTOCOLS, predictions
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.deeplab import load_seg_net
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
-EVAL_FLAGS = ("seg_infer_scales", "seg_crf", "amp")
+EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
 
 
 def evaluate_row(net, args, ids, out_dir, device, num_classes):
@@ -82,7 +82,7 @@ def run(args):
         checkpoint = layout.seg_checkpoint(args, row)
         path = layout.seg_eval(args, row)
         record = {**rerun.fingerprints({"net": checkpoint, "data": args.list_dir}), "ids_sha1": rerun.ids_fingerprint(ids),
-                  **{k: getattr(args, k) for k in EVAL_FLAGS}}
+                  **{k: getattr(args, k) for k in EVAL_FLAGS}, **amp_record(args)}
         if rerun.skip_file(path, record, args.overwrite, f"{row} segmentation evaluation"):
             continue
         net = set_amp(load_seg_net(checkpoint, device), args.amp)

@@ -28,7 +28,7 @@ from misc.seg_inference import predict
 from misc.subsets import infer_ids
 from misc.torchutils import resolve_device
 from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
-from net.amp import set_amp
+from net.amp import amp_record, set_amp
 from net.deeplab import load_seg_net
 from net.factory import load_cam_net
 from voc12.datasets import load_gt_mask
@@ -109,7 +109,7 @@ def tsne_groups(args, models, class_names, device, per_set=80):
     return groups
 
 
-VIS_FLAGS = ("amp", "vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thres", "seed", "infer_num",
+VIS_FLAGS = ("vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thres", "seed", "infer_num",
              "subset_seed", "ood_score_batch_size")
 
 
@@ -122,7 +122,8 @@ def made_from(args, models):
                        f"{model}/seed_eval": layout.seed_eval(args, model),
                        f"{model}/classifier": checkpoint_of(args, model),
                        f"{model}/segmentation": layout.seg_checkpoint(args, model)})
-    return {**rerun.fingerprints(inputs), "models": models, **{k: getattr(args, k) for k in VIS_FLAGS}}
+    return {**rerun.fingerprints(inputs), "models": models, **{k: getattr(args, k) for k in VIS_FLAGS},
+            **amp_record(args)}
 
 
 def run(args):
