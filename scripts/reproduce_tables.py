@@ -115,21 +115,31 @@ def run_seed(name, seed, groups, extra):
     if "ood_kinds" in groups:
         write_kind_lists(run_name, data[3])
     names, run_args = ["baseline"], parse_args(base)
+    diverged = set()
     for group in groups:
         for name, flags in variants(group, run_name):
             names.append(name)
-            run_sample_main(base + flags + ["--wood_name", name, "--cam_models", name, "--cluster_file",
-                                            layout.named_cluster_file(run_args, name)])
-    return {name: json.load(open(layout.seed_eval(run_args, name))) for name in names}
+            try:
+                run_sample_main(base + flags + ["--wood_name", name, "--cam_models", name, "--cluster_file",
+                                                layout.named_cluster_file(run_args, name)])
+            except FloatingPointError as err:  # a setting that diverges is a result, not the end of the table
+                print(f"{name} (seed {seed}) diverged: {err}")
+                diverged.add(name)
+    return {name: (None if name in diverged else json.load(open(layout.seed_eval(run_args, name))))
+            for name in names}
 
 
 def aggregate(per_seed):
     """{variant: {metric: (mean, std)}} over seeds, fixed threshold and GT-chosen best."""
     table = {}
     for name in per_seed[0]:
-        runs = [r[name] for r in per_seed if name in r]
+        runs = [r[name] for r in per_seed if r.get(name) is not None]
+        if not runs:
+            table[name] = None  # diverged in every seed
+            continue
         row = {k: [100 * r["fixed"][k] for r in runs] for k in ("miou", "precision", "recall", "f1")}
         row["best_miou"] = [100 * r["best_by_gt"]["miou"] for r in runs]
+        row["seeds"] = len(runs)
         row["per_class_iou"] = np.mean([[100 * (v or 0.0) for v in r["fixed"]["per_class"]["iou"]] for r in runs], 0)
         table[name] = row
     return table
@@ -144,6 +154,9 @@ def markdown(table, class_names, seeds, command, minutes):
              f"Fixed threshold = --cam_eval_thres; 'best' = threshold chosen with ground truth.", "",
              "| variant | mIoU | Prec. | Recall | F1 | best mIoU (GT-chosen t) |", "|---|---|---|---|---|---|"]
     for name, row in table.items():
+        if row is None:
+            lines.append(f"| {name} | diverged (non-finite loss) | | | | |")
+            continue
         lines.append(f"| {name} | {fmt(row['miou'])} | {fmt(row['precision'])} | {fmt(row['recall'])} | "
                      f"{fmt(row['f1'])} | {fmt(row['best_miou'])} |")
     if "t5_f" in table:
@@ -195,7 +208,8 @@ def main():
     text = markdown(table, class_names, seeds, command, (time.time() - start) / 60)
     io_utils.save_text(os.path.join(out_dir, "tables.md"), text)
     io_utils.save_json(os.path.join(out_dir, "results.json"),
-                       {name: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()}
+                       {name: (None if row is None else
+                               {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()})
                         for name, row in table.items()})
     if "t5_f" in table:
         plot_delta(table, class_names, os.path.join(out_dir, "per_class_delta.png"))
