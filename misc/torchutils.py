@@ -1,10 +1,11 @@
 """Device, seeding and loaders: small helpers every step shares (training itself: misc/engine.py)."""
-import os
 import random
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+
+from misc import distributed
 
 
 def resolve_device(name):
@@ -14,8 +15,8 @@ def resolve_device(name):
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
-    if name == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if name == "cuda" and distributed.world_size() > 1:
+        return torch.device("cuda", distributed.local_rank())
     return torch.device(name)
 
 
