@@ -10,6 +10,13 @@ def format_table(header, rows, float_fmt="{:.1f}"):
     return "\n".join(lines)
 
 
+def mean_std(values):
+    """'m ± s' over seeds (population std, as numpy's default); a single value as it is."""
+    import numpy as np
+
+    return f"{np.mean(values):.1f} ± {np.std(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
+
+
 def pct(value):
     return None if value is None else 100.0 * value
 

@@ -40,6 +40,7 @@ sys.path.insert(0, ROOT)
 
 from misc import io_utils, layout  # noqa: E402
 from misc.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
+from misc.tables import mean_std  # noqa: E402
 from run_sample import main as run_sample_main, parse_args  # noqa: E402
 from voc12.synthetic import SIDECAR_NAME  # noqa: E402
 
@@ -145,10 +146,6 @@ def aggregate(per_seed):
     return table
 
 
-def fmt(values):
-    return f"{np.mean(values):.1f} ± {np.std(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
-
-
 def markdown(table, class_names, seeds, command, minutes):
     lines = [f"Seeds {seeds}; seed quality on the synthetic train set (%, mean ± std over seeds). "
              f"Fixed threshold = --cam_eval_thres; 'best' = threshold chosen with ground truth.", "",
@@ -157,8 +154,8 @@ def markdown(table, class_names, seeds, command, minutes):
         if row is None:
             lines.append(f"| {name} | diverged (non-finite loss) | | | | |")
             continue
-        lines.append(f"| {name} | {fmt(row['miou'])} | {fmt(row['precision'])} | {fmt(row['recall'])} | "
-                     f"{fmt(row['f1'])} | {fmt(row['best_miou'])} |")
+        lines.append(f"| {name} | {mean_std(row['miou'])} | {mean_std(row['precision'])} | {mean_std(row['recall'])} | "
+                     f"{mean_std(row['f1'])} | {mean_std(row['best_miou'])} |")
     if "t5_f" in table:
         delta = table["t5_f"]["per_class_iou"] - table["baseline"]["per_class_iou"]
         order = np.argsort(-delta)

@@ -22,14 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from misc import io_utils, layout  # noqa: E402
-from misc.tables import summary  # noqa: E402
+from misc.tables import mean_std, summary  # noqa: E402
 from run_sample import main as run_sample_main, parse_args  # noqa: E402
 from misc.run_models import FULL_SUPERVISION, seg_rows  # noqa: E402
 from misc.seg_inference import PROTOCOLS  # noqa: E402
-
-
-def fmt(values):
-    return f"{np.mean(values):.1f} ± {np.std(values):.1f}" if len(values) > 1 else f"{values[0]:.1f}"
 
 
 def collect(args, seeds):
@@ -56,8 +52,8 @@ def markdown(table, seeds, command, minutes):
     lines = [f"Segmentation networks on the val images, seeds {seeds} (mean ± std, %): single scale, multi-scale "
              "+ flip (msf), msf + CRF.", "", head, "|---|" + "---|" * (3 * len(protocols))]
     for row, cells in table.items():
-        lines.append(f"| {row} | " + " | ".join(f"{fmt(cells[p]['miou'])} | {fmt(cells[p]['precision'])} | "
-                                              f"{fmt(cells[p]['recall'])}" for p in protocols) + " |")
+        lines.append(f"| {row} | " + " | ".join(f"{mean_std(cells[p]['miou'])} | {mean_std(cells[p]['precision'])} | "
+                                              f"{mean_std(cells[p]['recall'])}" for p in protocols) + " |")
     if FULL_SUPERVISION in table:
         best = protocols[-1]
         full = np.mean(table[FULL_SUPERVISION][best]["miou"])
