@@ -6,11 +6,11 @@ network) and C9 (AdvCAM + W-OoD is the best seed) of the README.
 
 Per seed k, on one data set (the default run's, Data/<name>):
 1. the default chain, steps 0-14, as `run_sample.py --seed k` (seed 0 is the default run itself,
-   result/<name>; seed k > 0 is result/<name>_s<k>): seeds, IR labels, IRN, pseudo-masks,
+   result/<name>; seed k > 0 is result/<name>-s<k>): seeds, IR labels, IRN, pseudo-masks,
    Table 3's networks, all from this seed's pretraining, F_in and W-OoD;
 2. with --advcam_num N > 0, AdvCAM seeds of W-OoD's classifier (Table 1's AdvCAM + W-OoD row)
    beside its CAM seeds on the same seeded N-image subset of the train images (AdvCAM costs ~55x
-   CAM on a CPU), in a run of its own (<run>_advcam<N>) that links this seed's checkpoints, so
+   CAM on a CPU), in a run of its own (<run>-advcam<N>) that links this seed's checkpoints, so
    the chain's 1,200-image outputs stay as they are.
 Prints and writes result/<name>/chain_seeds<seeds>/tables.md and results.json: mean ± std over
 the seeds of the seed, +CRF, pseudo-mask and Table 3 rows (and the AdvCAM rows).
@@ -35,7 +35,7 @@ ROWS = ("baseline", "wood")
 
 def chain_run_name(name, seed):
     """Seed 0 is the default run itself; other seeds get their own run."""
-    return name if seed == 0 else f"{name}_s{seed}"
+    return name if seed == 0 else f"{name}-s{seed}"
 
 
 def link_tree(src, dst):
@@ -58,7 +58,7 @@ def run_seed(name, seed, advcam_num, extra):
                     "mask": json.load(open(layout.mask_eval(args, row))),
                     "seg": json.load(open(layout.seg_eval(args, row)))} for row in ROWS}
     if advcam_num > 0:
-        adv_name = f"{run_name}_advcam{advcam_num}"
+        adv_name = f"{run_name}-advcam{advcam_num}"
         link_tree(args.sess_dir, os.path.join(layout.SESS, adv_name))
         adv = base + ["--run_name", adv_name, "--cam_models", "wood", "--cam_method", "cam,advcam",
                       "--infer_num", str(advcam_num), "--steps", "make_cam,eval_cam"] + SEED_STEPS_ONLY

@@ -39,7 +39,10 @@ def test_pick_and_markdown_average_each_row_over_seeds():
 
 def test_seed_zero_is_the_default_run():
     assert chain_seeds.chain_run_name("synthetic", 0) == "synthetic"
-    assert chain_seeds.chain_run_name("synthetic", 2) == "synthetic_s2"
+    assert chain_seeds.chain_run_name("synthetic", 2) == "synthetic-s2"  # 'synthetic_' names the OoD pools
+    from run_sample import parse_args
+
+    parse_args(["--run_name", chain_seeds.chain_run_name("synthetic", 2) + "-advcam300"])  # an allowed name
 
 
 def test_link_tree_links_checkpoints_without_copying(tmp_path):
