@@ -163,6 +163,19 @@ def must_remake(out_dir, made_from, overwrite, extension):
     return overwrite or reason is not None
 
 
+def ids_to_make(out_dir, ids, made_from, overwrite, extension):
+    """The per-image rule of steps 5, 7 and 9: the ids whose `<id><extension>` a step still has to
+    write: all of them when the folder must be remade (must_remake, decided and done by rank 0
+    alone under torchrun), else those without a file (a killed run resumes). Every rank has the
+    same list before any rank writes, so the ranks' shares (distributed.shard) partition it."""
+    from misc import distributed
+
+    remake = distributed.on_main(lambda: must_remake(out_dir, made_from, overwrite, extension))
+    todo = [i for i in ids if remake or not os.path.isfile(os.path.join(out_dir, i + extension))]
+    distributed.barrier()
+    return todo
+
+
 def folder_is_complete(out_dir, made_from, names):
     """A folder holds every name and was made from `made_from` (nothing to do)."""
     old = _read_json(os.path.join(out_dir, STAMP))

@@ -83,9 +83,7 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
     made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
     os.makedirs(out_dir, exist_ok=True)
     made_from = {"scales": list(scales), "resize_kernel": kernel, **(made_from or {})}
-    overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, overwrite, ".npy"))
-    todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".npy"))]
-    distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
+    todo = rerun.ids_to_make(out_dir, ids, made_from, overwrite, ".npy")
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
     dataset = MultiScaleDataset(distributed.shard(todo), image_dir, labels, scales, kernel)  # torchrun: a share a rank

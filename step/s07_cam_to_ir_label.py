@@ -52,9 +52,7 @@ def run(args):
         out_dir = ir_label_dir(args, model, models)
         made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
                      "conf_fg_thres": args.conf_fg_thres, "conf_bg_thres": args.conf_bg_thres}
-        overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, args.overwrite, ".png"))
-        todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
-        distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
+        todo = rerun.ids_to_make(out_dir, ids, made_from, args.overwrite, ".png")
         log.info("%s: %d of %d IR labels to make in %s", model, len(todo), len(ids), out_dir)
         total += len(todo)
         jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),

@@ -57,9 +57,7 @@ def run(args):
         made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "irn": irn_checkpoint(args, model),
                                            "data": args.list_dir}),
                      **{k: getattr(args, k) for k in RW_FLAGS}, **amp_record(args)}
-        overwrite = distributed.on_main(lambda: rerun.must_remake(out_dir, made_from, args.overwrite, ".png"))
-        todo = [i for i in ids if overwrite or not os.path.isfile(os.path.join(out_dir, i + ".png"))]
-        distributed.barrier()  # every rank has its list before any writes: the same list, the same shares
+        todo = rerun.ids_to_make(out_dir, ids, made_from, args.overwrite, ".png")
         log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
         if not todo:
             continue
