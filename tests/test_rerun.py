@@ -26,6 +26,18 @@ def test_other_inputs_delete_the_stale_outputs_only(tmp_path):
     assert fingerprint(str(tmp_path / "missing")) == ""
 
 
+def test_per_image_steps_make_the_missing_ids_or_all_of_them(tmp_path):
+    folder = str(tmp_path)
+    assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "x"}, False, ".png") == ["a", "b", "c"]
+    (tmp_path / "a.png").write_bytes(b"a")
+    (tmp_path / "c.png").write_bytes(b"c")
+    assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "x"}, False, ".png") == ["b"]  # a killed run resumes
+    assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "y"}, False, ".png") == ["a", "b", "c"]  # other inputs
+    assert not (tmp_path / "a.png").exists()  # ... and the stale files are gone first
+    (tmp_path / "a.png").write_bytes(b"a")
+    assert rerun.ids_to_make(folder, ["a", "b"], {"cam": "y"}, True, ".png") == ["a", "b"]  # --overwrite
+
+
 def test_a_file_is_kept_only_when_made_from_the_same_record(tmp_path):
     path = str(tmp_path / "out.txt")
     assert why_not_current(path, {"a": 1}) == "not made yet"
