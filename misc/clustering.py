@@ -1,6 +1,5 @@
 """Cluster centres of paper Sec. 3.2: P_in per class, P_ood by K-means or by predicted class."""
 import numpy as np
-from sklearn.cluster import KMeans
 
 
 def class_centres(z_in, labels):
@@ -30,6 +29,8 @@ def kmeans_centres(z_ood, K, seed, method="sklearn"):
         return first_k_lloyd(z_ood, k, iterations=10)
     if method != "sklearn":
         raise ValueError(f"unknown --kmeans '{method}' (use {' or '.join(KMEANS)})")
+    from sklearn.cluster import KMeans  # here: ~2 s of imports every run would pay, clustering or not
+
     km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(np.asarray(z_ood, np.float64))
     return km.cluster_centers_.astype(np.float32), km.labels_.astype(np.int64)
 

@@ -1,18 +1,24 @@
 """Headless matplotlib plots of a run: Fig. 6 (per-class delta), threshold sweeps, Fig. 7 (t-SNE)."""
 import os
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+
+def _pyplot():
+    """matplotlib, headless; imported on first use (~1 s that a rerun with nothing to plot skips)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _save(fig, path):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path
 
 
@@ -22,7 +28,7 @@ def per_class_iou_delta(class_names, iou_a, iou_b, name_a, name_b, path):
     delta = iou_b - iou_a
     order = np.argsort(-delta)
     x = np.arange(len(order))
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(6, 0.5 * len(order)), 5), sharex=True)
+    fig, (top, bottom) = _pyplot().subplots(2, 1, figsize=(max(6, 0.5 * len(order)), 5), sharex=True)
     top.bar(x - 0.2, iou_a[order], 0.4, label=name_a)
     top.bar(x + 0.2, iou_b[order], 0.4, label=name_b)
     top.set_ylabel("IoU (%)")
@@ -39,7 +45,7 @@ def threshold_sweep(sweeps, path):
 
     sweeps: {model: [{"threshold", "miou", "precision", "recall"}, ...]} (seed_eval.json's "sweep").
     """
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _pyplot().subplots(figsize=(6, 4))
     for (model, rows), style in zip(sweeps.items(), ("-", "--", ":", "-.")):
         t = [r["threshold"] for r in rows]
         for key, colour in (("miou", "black"), ("precision", "tab:blue"), ("recall", "tab:orange")):
@@ -60,7 +66,7 @@ def feature_tsne(groups, path, seed=0):
     """
     from sklearn.manifold import TSNE
 
-    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 4.5), squeeze=False)
+    fig, axes = _pyplot().subplots(1, len(groups), figsize=(5 * len(groups), 4.5), squeeze=False)
     for ax, (title, sets) in zip(axes[0], groups.items()):
         feats = np.concatenate(list(sets.values()))
         perplexity = max(2, min(30, (len(feats) - 1) // 3))

@@ -17,7 +17,6 @@ every block dilated 2 / 4, ceil_mode pool, BGR minus the mean).
 """
 import torch
 import torch.nn as nn
-import torchvision
 
 from net.amp import bf16_when_asked
 from net.small_resnet import SmallResNet
@@ -46,6 +45,8 @@ class ResNet101OS8(nn.Module):
 
     def __init__(self):
         super().__init__()
+        import torchvision  # here, not at the top: ~2 s of imports the small backbone never needs
+
         net = torchvision.models.resnet101(weights=None, replace_stride_with_dilation=[False, True, True])
         self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
         self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
@@ -113,8 +114,9 @@ def build_seg_net(model_args):
     if net_name == "deeplabv2":
         head = ASPP(backbone.out_channels, classes, tuple(model_args["aspp_rates"]))
     else:
-        head = torchvision.models.segmentation.deeplabv3.DeepLabHead(backbone.out_channels, classes,
-                                                                      tuple(model_args["aspp_rates"][:3]))
+        from torchvision.models.segmentation.deeplabv3 import DeepLabHead
+
+        head = DeepLabHead(backbone.out_channels, classes, tuple(model_args["aspp_rates"][:3]))
     return SegNet(backbone, head)
 
 

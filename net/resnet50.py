@@ -7,7 +7,6 @@ import os
 
 import torch
 import torch.nn as nn
-import torchvision
 
 TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 
@@ -34,6 +33,8 @@ class ResNet50IRN(nn.Module):
 
     def __init__(self):
         super().__init__()
+        import torchvision  # here, not at the top: importing it costs ~2 s that runs on the small backbone never need
+
         net = torchvision.models.resnet50(weights=None)
         # IRN: layer4 keeps the resolution of layer3 (stride 1, no dilation).
         net.layer4[0].conv2.stride = (1, 1)
