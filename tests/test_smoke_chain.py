@@ -121,7 +121,7 @@ def test_retrained_f_in_remakes_everything_after_it(smoke_copy):
 def test_advcam_rows_on_a_subset(smoke_copy):
     """--cam_method cam,advcam adds <model>_advcam rows; --infer_num limits steps 5-10 to a subset."""
     main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--irn_batch_size", "3",
-                 "--vis_pass", "false"])
+                 "--vis_pass", "false", "--train_seg_pass", "false", "--eval_seg_pass", "false"])  # Table 3: the end-to-end test
     table = open("result/smoke/seed_table.txt").read()
     for model in ("baseline", "wood", "baseline_advcam", "wood_advcam"):
         assert model in table and model in open("result/smoke/table2.txt").read()
