@@ -33,7 +33,7 @@ class ResNet50IRN(nn.Module):
 
     def __init__(self):
         super().__init__()
-        import torchvision  # here, not at the top: importing it costs ~2 s that runs on the small backbone never need
+        import torchvision  # here, not at the top: ~2 s of imports the small backbone never needs
 
         net = torchvision.models.resnet50(weights=None)
         # IRN: layer4 keeps the resolution of layer3 (stride 1, no dilation).

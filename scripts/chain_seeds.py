@@ -30,9 +30,6 @@ from misc.tables import mean_std  # noqa: E402
 from reproduce_tables import SEED_STEPS_ONLY, data_flags  # noqa: E402
 from run_sample import main as run_sample_main, parse_args  # noqa: E402
 
-ROWS = ("baseline", "wood")
-
-
 def chain_run_name(name, seed):
     """Seed 0 is the default run itself; other seeds get their own run."""
     return name if seed == 0 else f"{name}-s{seed}"
@@ -54,17 +51,18 @@ def run_seed(name, seed, advcam_num, extra):
     base = data_flags(name) + ["--seed", str(seed)] + extra
     run_sample_main(base + ["--run_name", run_name])
     args = parse_args(base + ["--run_name", run_name])
+    wood = args.wood_name  # the W-OoD row's name (--wood_name)
     scores = {row: {"seed": json.load(open(layout.seed_eval(args, row))),
                     "mask": json.load(open(layout.mask_eval(args, row))),
-                    "seg": json.load(open(layout.seg_eval(args, row)))} for row in ROWS}
+                    "seg": json.load(open(layout.seg_eval(args, row)))} for row in ("baseline", wood)}
     if advcam_num > 0:
         adv_name = f"{run_name}-advcam{advcam_num}"
         link_tree(args.sess_dir, os.path.join(layout.SESS, adv_name))
-        adv = base + ["--run_name", adv_name, "--cam_models", "wood", "--cam_method", "cam,advcam",
+        adv = base + ["--run_name", adv_name, "--cam_models", wood, "--cam_method", "cam,advcam",
                       "--infer_num", str(advcam_num), "--steps", "make_cam,eval_cam"] + SEED_STEPS_ONLY
         run_sample_main(adv)
         adv_args = parse_args(adv)
-        for row in ("wood", "wood_advcam"):
+        for row in (wood, wood + "_advcam"):
             scores[f"{row}@{advcam_num}"] = {"seed": json.load(open(layout.seed_eval(adv_args, row)))}
     return scores
 
