@@ -1,4 +1,4 @@
-"""The one entry point: runs the ordered W-OoD step chain (its steps, presets and flags: misc/run_flags.py).
+"""The one entry point: runs the ordered W-OoD step chain (its steps, presets and flags: misc/chain/flags.py).
 
     python run_sample.py --preset smoke                 # every step, tiny, about a minute
     python run_sample.py                                # the embedded synthetic default (CPU)
@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from misc.cli import check_presets, str2bool  # noqa: F401 (str2bool re-exported)
+from misc.chain.cli import check_presets, str2bool  # noqa: F401 (str2bool re-exported)
 
 # Threads: OpenMP threads that spin while they wait make two torch jobs on a small machine slow
 # each other ~4-30x (scripts/bench_side_by_side.py: 27.5x with torch's default, 1.5x with passive
@@ -25,7 +25,7 @@ from misc.cli import check_presets, str2bool  # noqa: F401 (str2bool re-exported
 if os.environ.get("WOOD_THREADS") != "as-given":
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from misc.run_flags import (CHAIN, OVERWRITE_TRUE, PRESETS, STEP_NAMES, STEPS,  # noqa: F401 (re-exported)
+from misc.chain.flags import (CHAIN, OVERWRITE_TRUE, PRESETS, STEP_NAMES, STEPS,  # noqa: F401 (re-exported)
                              get_args_parser)
 
 
@@ -42,7 +42,7 @@ def parse_args(argv=None):
     first, _ = parser.parse_known_args(argv)
     parser.set_defaults(**PRESETS[first.preset])
     args = resolve_defaults(parser.parse_args(argv))
-    from misc.flag_checks import flag_problems
+    from misc.chain.flag_relations import flag_problems
 
     problems = flag_problems(args)
     if problems:
@@ -51,8 +51,8 @@ def parse_args(argv=None):
 
 
 def resolve_defaults(args):
-    """Paths from the layout (misc/layout.py); defaults that follow other flags."""
-    from misc import layout
+    """Paths from the layout (misc/chain/layout.py); defaults that follow other flags."""
+    from misc.chain import layout
 
     layout.resolve(args)
     args.label_source = args.label_source or ("mask" if args.dataset == "synthetic" else "xml")
@@ -85,7 +85,7 @@ def step_args(args, name):
 
 def save_config(args):
     from misc.io_utils import save_json
-    from misc.layout import result_file
+    from misc.chain.layout import result_file
 
     save_json(result_file(args, "config.json"),
               {k: list(v) if isinstance(v, tuple) else v for k, v in vars(args).items()})
@@ -93,8 +93,8 @@ def save_config(args):
 
 def setup_logging(args):
     """INFO to stdout and result/<run>/log.txt; under torchrun only rank 0 (the others: warnings)."""
-    from misc import distributed
-    from misc.layout import result_file
+    from misc.chain import distributed
+    from misc.chain.layout import result_file
 
     if not distributed.is_main():
         logging.basicConfig(level=logging.WARNING, format=f"%(asctime)s [rank {distributed.rank()}] %(message)s",
@@ -110,7 +110,7 @@ def record_step(args, name, module_name, value):
     """Merge one step's wall time (timings.json) or peak memory (memory.json) into result/<run>/
     (cumulative over invocations, so the report, the last step, lists every step that did work)."""
     from misc.io_utils import save_json
-    from misc.layout import result_file
+    from misc.chain.layout import result_file
 
     path = result_file(args, name)
     values = json.load(open(path)) if os.path.isfile(path) else {}
@@ -120,8 +120,8 @@ def record_step(args, name, module_name, value):
 
 def run_step(args, name, module_name):
     """One step on this process: every rank for the steps that share their work under torchrun
-    (misc/distributed.py), rank 0 alone for the others; then every rank waits for all."""
-    from misc import distributed
+    (misc/chain/distributed.py), rank 0 alone for the others; then every rank waits for all."""
+    from misc.chain import distributed
 
     status = None
     if name in SHARED_STEPS or distributed.is_main():
@@ -132,14 +132,15 @@ def run_step(args, name, module_name):
 
 def main(argv=None):
     args = parse_args(argv)
-    from misc import distributed, threads
+    from misc.chain import distributed, threads
     from misc.torchutils import resolve_device
 
     threads.apply_rule()
     distributed.init(resolve_device(args.device))
     setup_logging(args)
     log = logging.getLogger("run_sample")
-    from misc import io_utils, layout
+    from misc import io_utils
+    from misc.chain import layout
 
     if distributed.is_main():
         save_config(args)
@@ -148,8 +149,8 @@ def main(argv=None):
             if removed:
                 log.info("removed %d temp files a killed run left in %s", removed, root)
     distributed.barrier()
-    from misc import memory
-    from misc.rerun import SKIPPED, UNTIMED
+    from misc.chain import memory
+    from misc.chain.rerun import SKIPPED, UNTIMED
 
     timings = {}
     for name, module_name in selected_steps(args):

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image
 
-
 TMP_SUFFIX = ".tmp"
 
 

@@ -62,7 +62,7 @@ class StreamingConfusion:
     def scores(self):
         """Scores of the matrix summed over ranks under torchrun (every rank calls this, each having
         seen its share of the images; misc/distributed.py), of this matrix in one process."""
-        from misc import distributed
+        from misc.chain import distributed
 
         return scores_from_confusion(distributed.all_reduce_sum(self.matrix))
 

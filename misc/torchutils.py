@@ -1,11 +1,11 @@
-"""Device, seeding and loaders: small helpers every step shares (training itself: misc/engine.py)."""
+"""Device, seeding and loaders: small helpers every step shares (training itself: misc/chain/engine.py)."""
 import random
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from misc import distributed
+from misc.chain import distributed
 
 
 def resolve_device(name):

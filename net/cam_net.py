@@ -2,7 +2,7 @@
 import torch.nn as nn
 import torch.nn.functional as F
 
-from net.amp import bf16_when_asked
+from misc.chain.amp import bf16_when_asked
 
 
 class CAMNet(nn.Module):

@@ -18,7 +18,8 @@ every block dilated 2 / 4, ceil_mode pool, BGR minus the mean).
 import torch
 import torch.nn as nn
 
-from net.amp import bf16_when_asked
+from misc.chain.amp import bf16_when_asked
+from misc.chain.checkpoints import load_checkpoint, load_torch_file, load_weights
 from net.small_resnet import SmallResNet
 
 SEG_NETS = ("deeplabv2", "deeplabv3")
@@ -57,8 +58,6 @@ class ResNet101OS8(nn.Module):
 
     def load_imagenet(self, path):
         """A torchvision ResNet-101 state dict (fc dropped); a clear error for anything else."""
-        from misc.engine import load_torch_file
-
         state = load_torch_file(path, "ResNet-101 ImageNet weights file")
         renamed = {}
         for key, value in state.items():
@@ -128,8 +127,6 @@ def upsampled_logits(net, x):
 
 def load_seg_net(path, device):
     """A trained segmentation network from step 11's checkpoint, in eval mode on `device`."""
-    from misc.engine import load_checkpoint, load_weights
-
     checkpoint = load_checkpoint(path, "segmentation network checkpoint")
     net = build_seg_net(checkpoint["model_args"])
     load_weights(net, checkpoint["model"], path)

@@ -2,7 +2,7 @@
 import logging
 import os
 
-from misc.engine import LAYOUT, load_checkpoint, load_torch_file, load_weights
+from misc.chain.checkpoints import LAYOUT, load_checkpoint, load_torch_file, load_weights
 from net import build_backbone, find_imagenet_weights, torchvision_cache_dir
 from net.cam_net import CAMNet
 

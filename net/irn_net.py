@@ -17,9 +17,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from misc.path_index import pair_max_edge
-from net.amp import bf16_when_asked
-
+from misc.chain.amp import bf16_when_asked
+from misc.chain.checkpoints import load_checkpoint, load_weights
+from misc.seeds.path_index import pair_max_edge
+from net import build_backbone
 
 EDGE_BRANCHES = ("irn", "compact")
 
@@ -99,9 +100,6 @@ def affinity_loss(edge_logits, bg_pos, fg_pos, neg, radius, path="band"):
 
 def load_boundary_net(path, device):
     """A trained boundary network from step 8's checkpoint, in eval mode on `device`."""
-    from misc.engine import load_checkpoint, load_weights
-    from net import build_backbone
-
     checkpoint = load_checkpoint(path, "IRN checkpoint")
     args = checkpoint["model_args"]
     net = BoundaryNet(build_backbone(args["backbone"], args["small_widths"]), branch=args.get("edge_branch", "compact"))

@@ -8,6 +8,8 @@ import os
 import torch
 import torch.nn as nn
 
+from misc.chain.checkpoints import load_torch_file
+
 TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 
 
@@ -73,8 +75,6 @@ class ResNet50IRN(nn.Module):
 
     def load_imagenet(self, path):
         """Load a torchvision ResNet-50 state dict; only the fc head may be missing from us."""
-        from misc.engine import load_torch_file
-
         state = load_torch_file(path, "ImageNet weights file")
         state = {k: v for k, v in state.items() if not k.startswith("fc.")}
         try:

@@ -20,8 +20,8 @@ from PIL import Image
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc.ood_mining import Candidate  # noqa: E402
-from misc.review_page import write_review_pages  # noqa: E402
+from misc.method.ood_mining import Candidate  # noqa: E402
+from misc.review.page import write_review_pages  # noqa: E402
 
 CLASSES = ["person"] + [f"class{k:02d}" for k in range(1, 20)]
 

@@ -17,9 +17,9 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import layout  # noqa: E402
-from misc.subsets import infer_ids  # noqa: E402
-from misc.tables import format_table  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.chain.subsets import infer_ids  # noqa: E402
+from misc.report.tables import format_table  # noqa: E402
 from misc.torchutils import resolve_device  # noqa: E402
 from net.factory import load_cam_net  # noqa: E402
 from run_sample import parse_args  # noqa: E402

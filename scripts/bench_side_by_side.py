@@ -19,7 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc.tables import format_table  # noqa: E402
+from misc.report.tables import format_table  # noqa: E402
 
 SETTINGS = {
     "torch default": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": ""},

@@ -26,10 +26,11 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import io_utils, layout, memory, threads  # noqa: E402
-from misc.engine import train_one_epoch  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout, memory, threads  # noqa: E402
+from misc.chain.amp import set_amp  # noqa: E402
+from misc.chain.engine import train_one_epoch  # noqa: E402
 from misc.torchutils import make_loader, resolve_device  # noqa: E402
-from net.amp import set_amp  # noqa: E402
 from run_sample import parse_args  # noqa: E402
 
 
@@ -127,7 +128,7 @@ def bench_train_wood(args, n_images, device):
 
 
 def bench_make_cam(args, n_images, device, out_dir):
-    from misc.subsets import seed_ids
+    from misc.chain.subsets import seed_ids
     from net.factory import load_cam_net
     from step.s05_make_cam import make_cams
     from voc12.datasets import MultiScaleDataset
@@ -152,7 +153,7 @@ def bench_make_cam(args, n_images, device, out_dir):
 
 
 def bench_train_irn(args, n_images, device):
-    from misc.subsets import irn_ids
+    from misc.chain.subsets import irn_ids
     from net.irn_net import affinity_loss
     from step.s08_train_irn import new_boundary_net
     from voc12.ir_label_dataset import IRLabelDataset
@@ -178,8 +179,8 @@ def bench_train_irn(args, n_images, device):
 
 
 def bench_make_sem_seg(args, n_images, device, out_dir):
+    from misc.chain.subsets import mask_ids
     from misc.images import voc_palette
-    from misc.subsets import mask_ids
     from net.irn_net import load_boundary_net
     from step.s09_make_sem_seg import pseudo_mask
     from voc12.datasets import MultiScaleDataset
@@ -209,9 +210,9 @@ def bench_make_sem_seg(args, n_images, device, out_dir):
 
 
 def bench_train_seg(args, n_images, device):
-    from misc.subsets import seg_ids
-    from step.s11_train_seg import masks_of, new_seg_net, segmentation_loss
+    from misc.chain.subsets import seg_ids
     from net.deeplab import upsampled_logits
+    from step.s11_train_seg import masks_of, new_seg_net, segmentation_loss
     from voc12.seg_dataset import SegTrainDataset
 
     classes = len(io_utils.read_lines(args.class_names_file)) + 1

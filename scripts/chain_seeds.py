@@ -25,10 +25,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from misc import io_utils, layout  # noqa: E402
-from misc.tables import mean_std  # noqa: E402
 from reproduce_tables import SEED_STEPS_ONLY, data_flags  # noqa: E402
-from run_sample import main as run_sample_main, parse_args  # noqa: E402
+
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.report.tables import mean_std  # noqa: E402
+from run_sample import main as run_sample_main  # noqa: E402
+from run_sample import parse_args
+
 
 def chain_run_name(name, seed):
     """Seed 0 is the default run itself; other seeds get their own run."""

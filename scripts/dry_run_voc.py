@@ -3,7 +3,7 @@
     python scripts/dry_run_voc.py                       # mock in Data/voc_mock, run voc_dry, CPU
     python scripts/dry_run_voc.py --epochs 0 -- --device cuda   # the preset's epochs, on a GPU
 
-Writes the mock (voc12/voc_mock.py: VOC2012 devkit layout, SBD lists, an OoD pool, a randomly
+Writes the mock (voc12/generated/voc_mock.py: VOC2012 devkit layout, SBD lists, an OoD pool, a randomly
 initialised torchvision ResNet-50 and ResNet-101 as the ImageNet weights files), then runs run_sample.py with
 `--preset voc` at the preset's crop, batch and image sizes: steps 0-2 until the manual review
 asks for decisions, answers them with a decisions file as a reviewer would export it (every
@@ -27,11 +27,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import io_utils, layout  # noqa: E402
-from misc.review_page import write_decisions  # noqa: E402
-from run_sample import main as run_sample_main, parse_args  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.review.page import write_decisions  # noqa: E402
+from run_sample import main as run_sample_main  # noqa: E402
+from run_sample import parse_args
 from step.s02_mine_hard_ood import ReviewPending  # noqa: E402
-from voc12.voc_mock import VOC_SIZES, write_random_weights, write_voc_mock  # noqa: E402
+from voc12.generated.voc_mock import VOC_SIZES, write_random_weights, write_voc_mock  # noqa: E402
 
 PAPER_TRAIN_AUG, PAPER_INFER, PAPER_VAL = 10582, 1464, 1449
 

@@ -12,10 +12,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from misc import io_utils, layout  # noqa: E402
-from misc.tables import format_table  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.report.tables import format_table  # noqa: E402
 from run_sample import parse_args  # noqa: E402
-from voc12.synthetic import SIDECAR_NAME  # noqa: E402
+from voc12.generated.synthetic import SIDECAR_NAME  # noqa: E402
 
 KINDS = ("hard", "easy", "positive")
 

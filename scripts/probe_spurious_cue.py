@@ -16,14 +16,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from misc import io_utils, layout  # noqa: E402
-from misc.run_models import selected_models  # noqa: E402
-from misc.scoring import score_images  # noqa: E402
-from misc.tables import format_table  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.chain.rows import selected_rows  # noqa: E402
+from misc.method.scoring import score_images  # noqa: E402
+from misc.report.tables import format_table  # noqa: E402
 from misc.torchutils import resolve_device  # noqa: E402
 from net.factory import load_cam_net  # noqa: E402
 from run_sample import parse_args  # noqa: E402
-from voc12.synthetic import CONTEXT_OF_CLASS, SIDECAR_NAME  # noqa: E402
+from voc12.generated.synthetic import CONTEXT_OF_CLASS, SIDECAR_NAME  # noqa: E402
 from voc12.voc_lists import build_cls_labels, seg_list_path  # noqa: E402
 
 
@@ -57,9 +58,9 @@ def probe(args, model, device):
 def main():
     args = parse_args()
     device = resolve_device(args.device)
-    for model in selected_models(args):
+    for model in selected_rows(args):
         result = probe(args, model, device)
-        io_utils.save_json(os.path.join(layout.model_dir(args, model), "spurious_cue_probe.json"), result)
+        io_utils.save_json(os.path.join(layout.row_dir(args, model), "spurious_cue_probe.json"), result)
         rows = [[name, p] for name, p in result["neutral_background_mean_p"].items()]
         print(f"\n[{model}] (b) mean p(c) of objects on neutral backgrounds")
         print(format_table(["class", "mean p(c)"], rows, "{:.3f}"))

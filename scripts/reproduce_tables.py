@@ -3,7 +3,7 @@
     python scripts/reproduce_tables.py --seeds 0,1,2 --groups core
     python scripts/reproduce_tables.py --seeds 0 --groups table4,fig5a,ood_kinds
 
-Groups (every variant is W-OoD training from the same F_in of its seed; see misc/ablations.py):
+Groups (every variant is W-OoD training from the same F_in of its seed; see misc/method/ablations.py):
   core       the baseline (a), the fine-tune control (F_in trained on, no OoD data), Table 5's
              columns (b)-(f), (f) being W-OoD with all terms, and (f) with Eq. 2 as written
              (--distance_form paper) beside the preset's form;
@@ -38,11 +38,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import io_utils, layout  # noqa: E402
-from misc.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
-from misc.tables import mean_std  # noqa: E402
-from run_sample import main as run_sample_main, parse_args  # noqa: E402
-from voc12.synthetic import SIDECAR_NAME  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.method.ablations import CONTROL, TABLE5, TERMS, term_flags  # noqa: E402
+from misc.report.tables import mean_std  # noqa: E402
+from run_sample import main as run_sample_main  # noqa: E402
+from run_sample import parse_args
+from voc12.generated.synthetic import SIDECAR_NAME  # noqa: E402
 
 
 def data_flags(name):

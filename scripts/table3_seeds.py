@@ -21,11 +21,14 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from misc import io_utils, layout  # noqa: E402
-from misc.tables import mean_std, summary  # noqa: E402
-from run_sample import main as run_sample_main, parse_args  # noqa: E402
-from misc.run_models import FULL_SUPERVISION, seg_rows  # noqa: E402
-from misc.seg_inference import PROTOCOLS  # noqa: E402
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
+from misc.chain.row_names import FULL_SUPERVISION  # noqa: E402
+from misc.chain.rows import seg_rows  # noqa: E402
+from misc.report.tables import mean_std, summary  # noqa: E402
+from net.seg_inference import PROTOCOLS  # noqa: E402
+from run_sample import main as run_sample_main  # noqa: E402
+from run_sample import parse_args
 
 
 def collect(args, seeds):

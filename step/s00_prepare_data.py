@@ -13,9 +13,11 @@ import time
 
 import numpy as np
 
-from misc import io_utils, layout, rerun
-from voc12 import synthetic, voc_lists
+from misc import io_utils
+from misc.chain import layout, rerun
+from voc12 import voc_lists
 from voc12.classes import VOC_CLASSES
+from voc12.generated import synthetic
 
 log = logging.getLogger(__name__)
 LIST_FILES = ("train.txt", "val.txt", "infer.txt", "class_names.txt", "cls_labels.npy")

@@ -6,7 +6,7 @@ object family (or "none") and, independently, the background (neutral / sky / wa
 images drawn with a different seed than the data set. Object and background are independent
 here, so the spurious link is learnt only later, from D_in, as on VOC.
 Skipped for ResNet-50 (use `--backbone_weights` with torchvision's ImageNet file). The
-checkpoint (misc/engine.py's layout, the backbone under `backbone.`) is shared by every run with
+checkpoint (misc/chain/engine.py's layout, the backbone under `backbone.`) is shared by every run with
 the same settings: sess/pretrained/small_<settings>.pth.
 """
 import logging
@@ -16,13 +16,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from misc import imutils, layout, rerun
-from misc.engine import fit, with_base_lr
-from misc.progress import progress
+from misc import imutils
+from misc.chain import layout, rerun
+from misc.chain.amp import bf16_when_asked
+from misc.chain.engine import fit, with_base_lr
+from misc.chain.progress import progress
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
-from net.amp import bf16_when_asked
-from voc12 import synthetic
+from voc12.generated import synthetic
 
 log = logging.getLogger(__name__)
 PRETRAIN_SEED_OFFSET = 1000  # keeps pretraining images disjoint from the data set's

@@ -1,7 +1,7 @@
 """Step 1: train the in-distribution classifier F_in, the baseline (Eq. 3, D_in term only).
 
 IRN's recipe: multilabel BCE, SGD with a poly learning rate, classifier at 10x, frozen stem and
-batch-norm statistics; the loop, checkpoints and resume are misc/engine.py's. Checkpoint:
+batch-norm statistics; the loop, checkpoints and resume are misc/chain/engine.py's. Checkpoint:
 `--cam_weights_name`; one JSON line per epoch in result/<run>/baseline/train_log.jsonl. Kept
 when it was trained from the same lists, pretrained backbone and flags. No mask is read here.
 """
@@ -9,9 +9,10 @@ import logging
 
 import torch.nn.functional as F
 
-from misc import io_utils, layout, rerun
-from misc.cam_training import CLASSIFIER_FLAGS, build_optimizer, validate
-from misc.engine import fit
+from misc import io_utils
+from misc.chain import layout, rerun
+from misc.chain.engine import fit
+from misc.method.cam_training import CLASSIFIER_FLAGS, build_optimizer, validate
 from misc.torchutils import resolve_device, seed_everything
 from net.factory import new_cam_net, pretrained_inputs
 from voc12.datasets import in_distribution_loaders

@@ -20,15 +20,17 @@ from the same F_in, candidates, pool and --ood_score_size are reused (e.g. the r
 import logging
 import os
 
-from misc import io_utils, layout, rerun, resumable_scoring
-from misc.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
-from misc.review_page import read_decisions, write_decisions, write_review_pages
-from misc.tables import format_table
+from misc import io_utils
+from misc.chain import layout, rerun
+from misc.chain.amp import amp_record, set_amp
+from misc.method import resumable_scoring
+from misc.method.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
+from misc.report.tables import format_table
+from misc.review.page import read_decisions, write_decisions, write_review_pages
 from misc.torchutils import resolve_device
-from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
-from voc12.simulated_reviewer import simulated_positives
-from voc12.synthetic import SIDECAR_NAME
+from voc12.generated.simulated_reviewer import simulated_positives
+from voc12.generated.synthetic import SIDECAR_NAME
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def scores_made_from(record, class_names, args):
 
 def candidate_scores(args, record, class_names, candidate_ids, image_dir):
     """(scores (M, C), scored ids, {id: error}): the saved ones when made from the same inputs,
-    else scored with F_in, streamed and resumable (misc/resumable_scoring.py)."""
+    else scored with F_in, streamed and resumable (misc/method/resumable_scoring.py)."""
     path = layout.mining_file(args, "candidate_scores.npy")
     stamp = scores_made_from(record, class_names, args)
     if rerun.skip_file(path, stamp, args.overwrite, "candidate scores"):

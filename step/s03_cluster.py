@@ -11,11 +11,12 @@ import logging
 
 import numpy as np
 
-from misc import io_utils, layout, rerun, subsets
-from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
-from misc.scoring import forward_images
+from misc import io_utils
+from misc.chain import layout, rerun, subsets
+from misc.chain.amp import amp_record, set_amp
+from misc.method.clustering import class_centres, kmeans_centres, predicted_class_centres
+from misc.method.scoring import forward_images
 from misc.torchutils import resolve_device
-from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
 from voc12.voc_lists import load_cls_labels
 

@@ -7,20 +7,21 @@ on or off, so every column of Table 5 is one command; with the last three off it
 fine-tune control (F_in trained on for the same steps, no OoD data). Centres come from step 3
 and stay fixed. The feature norm and both distance terms are logged per epoch, and training
 stops with a clear message on a non-finite loss. Checkpoint: sess/<run>/cam_<wood_name>.pth,
-kept when made from the same F_in, clusters, lists and flags; loop and resume: misc/engine.py.
+kept when made from the same F_in, clusters, lists and flags; loop and resume: misc/chain/engine.py.
 """
 import logging
 import os
 
 import torch
 
-from misc import distributed, io_utils, layout, rerun
-from misc.cam_training import CLASSIFIER_FLAGS, build_optimizer
-from misc.engine import epoch_seed, fit
-from misc.release_ood_climb import class_mask, climb_top_logit
-from misc.subsets import ood_ids, train_ids
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.engine import epoch_seed, fit
+from misc.chain.subsets import ood_ids, train_ids
+from misc.method.cam_training import CLASSIFIER_FLAGS, build_optimizer
+from misc.method.release_ood_climb import class_mask, climb_top_logit
+from misc.method.wood_loss import classification_loss, distance_loss
 from misc.torchutils import make_loader, resolve_device, seed_everything
-from misc.wood_loss import classification_loss, distance_loss
 from net.factory import load_cam_net
 from voc12.datasets import ClassificationDataset
 from voc12.voc_lists import load_cls_labels

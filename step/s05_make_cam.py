@@ -2,13 +2,13 @@
 
 --cam_method cam: for each image and scale s in --cam_scales, the ReLU'd class maps of the image
 and its flip are summed. --cam_method advcam: the same pair is climbed for each labelled class
-(misc/advcam.py; --adv_iter, --AD_stepsize, --AD_coeff, --score_th) and the maps of every step
+(misc/seeds/advcam.py; --adv_iter, --AD_stepsize, --AD_coeff, --score_th) and the maps of every step
 summed. Either way the maps are resized to stride 4 (`cam`) and to full size (`high_res`), summed
 over scales and divided by each map's max. One file per image,
 <cam_dir>/<id>.npy = {"keys": (K,) 0-based classes, "cam": (K, H/4, W/4), "high_res": (K, H, W)}.
-AdvCAM rows are written to result/<run>/<model>_advcam/. Finished images are skipped unless
+AdvCAM rows are written to result/<run>/<row>_advcam/. Finished images are skipped unless
 --overwrite true, so a killed run resumes; a folder made from another classifier or other
-settings is remade (misc/rerun.py).
+settings is remade (misc/chain/rerun.py).
 """
 import logging
 import math
@@ -18,13 +18,15 @@ import time
 import torch
 import torch.nn.functional as F
 
-from misc import distributed, io_utils, layout, rerun
-from misc.advcam import advcam_maps, release_small_scale_steps
-from misc.progress import progress
-from misc.run_models import seed_method_of, selected_models
-from misc.subsets import seed_ids
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.amp import amp_record, set_amp
+from misc.chain.progress import progress
+from misc.chain.row_names import seed_method_of
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import seed_ids
+from misc.seeds.advcam import advcam_maps, release_small_scale_steps
 from misc.torchutils import resolve_device
-from net.amp import amp_record, set_amp
 from net.factory import load_cam_net
 from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
@@ -103,14 +105,14 @@ def run(args):
     device = resolve_device(args.device)
     ids = seed_ids(args)  # the infer images, and the ones IRN trains on (--irn_ids)
     labels = load_cls_labels(args.cls_labels, ids)
-    models = selected_models(args)
+    rows = selected_rows(args)
     total = 0
-    for model in models:
-        checkpoint = layout.checkpoint_of(args, model)
+    for row in rows:
+        checkpoint = layout.checkpoint_of(args, row)
         net, _ = load_cam_net(checkpoint, device)
         set_amp(net, args.amp)
         net.requires_grad_(False)  # AdvCAM needs gradients for the image only
-        method = seed_method_of(model)
+        method = seed_method_of(row)
         made_from = {"method": method, **amp_record(args), **rerun.fingerprints({"checkpoint": checkpoint, "data": args.list_dir,
                                                              "cls_labels": args.cls_labels})}
         if method == "advcam":
@@ -118,15 +120,15 @@ def run(args):
             made_from.update({k: getattr(args, k) for k in ADVCAM_FLAGS})
         else:
             maps_of = cam_pair_maps(net)
-        out_dir = layout.cam_dir(args, model, models)
+        out_dir = layout.cam_dir(args, row, rows)
         start = time.time()
         written = make_cams(net, ids, layout.image_dir(args.voc12_root), labels, args.cam_scales,
                             out_dir, device, args.overwrite, maps_of, made_from, args.resize_kernel)
         seconds, total = time.time() - start, total + written
-        log.info("%s: %d %s seeds written to %s (%.3f s per image)", model, written, method, out_dir,
+        log.info("%s: %d %s seeds written to %s (%.3f s per image)", row, written, method, out_dir,
                  seconds / max(written, 1))
         if written and distributed.is_main():
-            io_utils.save_json(layout.seed_timing(args, model),
+            io_utils.save_json(layout.seed_timing(args, row),
                                {"method": method, "checkpoint": made_from["checkpoint"], "images": written,
                                 "processes": distributed.world_size(),  # seconds: the job's wall time
                                 "seconds": round(seconds, 1),

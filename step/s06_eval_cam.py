@@ -2,7 +2,7 @@
 
 At the fixed background threshold --cam_eval_thres (IRN: 0.15) and over a sweep; the sweep's
 best threshold is chosen with ground truth and is reported apart, labelled as such. Writes
-result/<run>/<model>/seed_eval.json (kept when made from the same seeds, data and flags) and
+result/<run>/<row>/seed_eval.json (kept when made from the same seeds, data and flags) and
 result/<run>/seed_table.txt, and prints per-class and summary tables.
 """
 import json
@@ -11,15 +11,16 @@ import os
 
 import numpy as np
 
-from misc import distributed, io_utils, layout, rerun
-from misc.crf import crf_seed
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.layout import cam_dir
+from misc.chain.progress import progress
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import infer_ids
 from misc.images import load_rgb
-from misc.layout import cam_dir
 from misc.metrics import StreamingConfusion, cam_to_seed
-from misc.progress import progress
-from misc.run_models import selected_models
-from misc.subsets import infer_ids
-from misc.tables import format_table, pct, per_class_table, summary
+from misc.report.tables import format_table, pct, per_class_table, summary
+from misc.seeds.crf import crf_seed
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -55,37 +56,37 @@ def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
 EVAL_FLAGS = ("cam_eval_thres", "cam_eval_sweep", "eval_crf")
 
 
-def made_from(args, model, models, ids):
+def made_from(args, row, rows, ids):
     """What a row's evaluation is made from: its seeds, the data (ground truth), the ids, the flags."""
-    return {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
+    return {**rerun.fingerprints({"cam": cam_dir(args, row, rows), "data": args.list_dir}),
             "ids_sha1": rerun.ids_fingerprint(ids), **{k: getattr(args, k) for k in EVAL_FLAGS}}
 
 
-def evaluate_row(args, model, models, ids, names, thresholds):
+def evaluate_row(args, row, rows, ids, names, thresholds):
     """seed_eval.json of one row (fixed threshold, sweep, GT-chosen best, + CRF)."""
-    by_thres = evaluate_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), thresholds)
+    by_thres = evaluate_seeds(ids, cam_dir(args, row, rows), args.voc12_root, len(names), thresholds)
     fixed = by_thres[round(args.cam_eval_thres, 4)]
     best_t = max(thresholds, key=lambda t: by_thres[t]["miou"])
     result = {
-        "model": model, "num_images": len(ids), "class_names": names,
+        "model": row, "num_images": len(ids), "class_names": names,
         "fixed": {"threshold": args.cam_eval_thres, **fixed},
         "sweep": [{"threshold": t, **summary(by_thres[t])} for t in thresholds],
         "best_by_gt": {"threshold": best_t, "note": "threshold chosen with ground truth", **summary(by_thres[best_t])},
     }
     if args.eval_crf:
-        crf = evaluate_crf_seeds(ids, cam_dir(args, model, models), args.voc12_root, len(names), args.cam_eval_thres)
+        crf = evaluate_crf_seeds(ids, cam_dir(args, row, rows), args.voc12_root, len(names), args.cam_eval_thres)
         result["crf"] = {"threshold": args.cam_eval_thres, **crf}
-    log.info("%s seeds at threshold %.2f (%d images):\n%s", model, args.cam_eval_thres, len(ids),
+    log.info("%s seeds at threshold %.2f (%d images):\n%s", row, args.cam_eval_thres, len(ids),
              per_class_table(names, fixed))
     return result
 
 
-def table_rows(model, result):
+def table_rows(row, result):
     labelled = [("fixed", result["fixed"])]
     if "crf" in result:
         labelled.append(("fixed + CRF", result["crf"]))
     labelled.append(("best (GT-chosen)", result["best_by_gt"]))
-    return [[model, label, f"{s['threshold']:.2f}", pct(s["miou"]), pct(s["precision"]), pct(s["recall"]),
+    return [[row, label, f"{s['threshold']:.2f}", pct(s["miou"]), pct(s["precision"]), pct(s["recall"]),
              pct(s["f1"])] for label, s in labelled]
 
 
@@ -93,11 +94,11 @@ def run(args):
     ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     thresholds = sorted(set(sweep_thresholds(*args.cam_eval_sweep)) | {round(args.cam_eval_thres, 4)})
-    models, rows, evaluated = selected_models(args), [], 0
-    for model in models:
-        path, record = layout.seed_eval(args, model), made_from(args, model, models, ids)
-        if not rerun.skip_file(path, record, args.overwrite, f"{model} seed evaluation"):
-            result = evaluate_row(args, model, models, ids, names, thresholds)  # torchrun: every rank, a share each
+    rows, lines, evaluated = selected_rows(args), [], 0
+    for row in rows:
+        path, record = layout.seed_eval(args, row), made_from(args, row, rows, ids)
+        if not rerun.skip_file(path, record, args.overwrite, f"{row} seed evaluation"):
+            result = evaluate_row(args, row, rows, ids, names, thresholds)  # torchrun: every rank, a share each
             if distributed.is_main():
                 io_utils.save_json(path, result)
                 rerun.record(path, record)
@@ -105,10 +106,10 @@ def run(args):
         if not distributed.is_main():
             continue
         with open(path) as f:
-            rows += table_rows(model, json.load(f))
+            lines += table_rows(row, json.load(f))
     if not distributed.is_main():
         return None
-    table = format_table(["model", "threshold", "t", "mIoU", "Prec.", "Recall", "F1"], rows)
+    table = format_table(["model", "threshold", "t", "mIoU", "Prec.", "Recall", "F1"], lines)
     io_utils.save_text(layout.result_file(args, "seed_table.txt"), table + "\n")
     log.info("seed quality (Table 1 columns, %%):\n%s", table)
     return None if evaluated else rerun.SKIPPED

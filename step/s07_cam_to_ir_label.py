@@ -3,9 +3,9 @@
 Confident foreground: the CAM seed at --conf_fg_thres (0.30) refined by the dense CRF; confident
 background: the seed at --conf_bg_thres (0.15 as the W-OoD release; IRN used 0.05) refined by
 the CRF and labelled background where both say background; everything else is 255 (unsure).
-Writes result/<run>/<model>/ir_label/<id>.png; images run in parallel processes on the CPU
+Writes result/<run>/<row>/ir_label/<id>.png; images run in parallel processes on the CPU
 (--crf_workers); finished images are skipped unless --overwrite true, and the folder is remade
-when its CAM folder or thresholds changed (misc/rerun.py).
+when its CAM folder or thresholds changed (misc/chain/rerun.py).
 """
 import logging
 import os
@@ -13,13 +13,14 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from misc import distributed, io_utils, layout, rerun, threads
-from misc.crf import crf_seed
+from misc import io_utils
+from misc.chain import distributed, layout, rerun, threads
+from misc.chain.layout import cam_dir, ir_label_dir
+from misc.chain.progress import progress
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import irn_ids
 from misc.images import IGNORE_LABEL, load_rgb, voc_palette
-from misc.layout import cam_dir, ir_label_dir
-from misc.progress import progress
-from misc.run_models import selected_models
-from misc.subsets import irn_ids
+from misc.seeds.crf import crf_seed
 
 log = logging.getLogger(__name__)
 
@@ -45,26 +46,26 @@ def _work(job):
 
 def run(args):
     ids = irn_ids(args)  # IR labels are IRN's training targets (--irn_ids)
-    models = selected_models(args)
+    rows = selected_rows(args)
     image_dir = layout.image_dir(args.voc12_root)
     total = 0
-    for model in models:
-        out_dir = ir_label_dir(args, model, models)
-        made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "data": args.list_dir}),
+    for row in rows:
+        out_dir = ir_label_dir(args, row, rows)
+        made_from = {**rerun.fingerprints({"cam": cam_dir(args, row, rows), "data": args.list_dir}),
                      "conf_fg_thres": args.conf_fg_thres, "conf_bg_thres": args.conf_bg_thres}
         todo = rerun.ids_to_make(out_dir, ids, made_from, args.overwrite, ".png")
-        log.info("%s: %d of %d IR labels to make in %s", model, len(todo), len(ids), out_dir)
+        log.info("%s: %d of %d IR labels to make in %s", row, len(todo), len(ids), out_dir)
         total += len(todo)
-        jobs = [(i, image_dir, cam_dir(args, model, models), os.path.join(out_dir, i + ".png"),
+        jobs = [(i, image_dir, cam_dir(args, row, rows), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres) for i in distributed.shard(todo)]  # torchrun: a share a rank
         workers = max(1, min(threads.crf_workers(args.crf_workers), len(jobs)))
         if workers == 1:
-            for job in progress(jobs, desc=f"ir_label {model}", leave=False):
+            for job in progress(jobs, desc=f"ir_label {row}", leave=False):
                 _work(job)
         else:
             with get_context("spawn").Pool(workers) as pool:
                 for _ in progress(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
-                              desc=f"ir_label {model}", leave=False):
+                              desc=f"ir_label {row}", leave=False):
                     pass
         distributed.barrier()
     return None if total else rerun.SKIPPED

@@ -1,7 +1,7 @@
 """Step 8: train IRN's class-boundary branch from the IR labels (IRN Sec. 3.2, affinity loss).
 
 The network and its loss are net/irn_net.py's (BoundaryNet, affinity_loss); the loop, schedule,
-checkpoints and resume misc/engine.py's. One network per row (its seeds make its IR labels):
+checkpoints and resume misc/chain/engine.py's. One network per row (its seeds make its IR labels):
 sess/<run>/irn_<row>.pth, kept when trained from the same IR labels, ids and IRN flags. Each row
 is seeded on its own (from --seed), so a run killed after one row trains the next as an
 uninterrupted run would.
@@ -10,10 +10,10 @@ import logging
 
 import torch
 
-from misc import layout, rerun
-from misc.engine import fit, with_base_lr
-from misc.run_models import selected_models
-from misc.subsets import irn_ids
+from misc.chain import layout, rerun
+from misc.chain.engine import fit, with_base_lr
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import irn_ids
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone, pretrained_inputs
@@ -34,16 +34,16 @@ def new_boundary_net(args):
     return BoundaryNet(backbone, branch=args.irn_edge_branch)
 
 
-def made_from(args, model, models, ids):
+def made_from(args, row, rows, ids):
     """What an IRN is trained from: its IR-label folder, the training ids, the backbone and the IRN flags."""
-    inputs = {"ir_label": layout.ir_label_dir(args, model, models), **pretrained_inputs(args)}
+    inputs = {"ir_label": layout.ir_label_dir(args, row, rows), **pretrained_inputs(args)}
     return {**rerun.fingerprints(inputs), "ids_sha1": rerun.ids_fingerprint(ids),
             **{k: getattr(args, k) for k in IRN_FLAGS}}
 
 
-def train_one(args, model, models, device, record, ids):
+def train_one(args, row, rows, device, record, ids):
     seed_everything(args.seed)  # per row: the row's initialisation does not depend on the rows before it
-    dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, model, models),
+    dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, row, rows),
                              args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size, args.irn_augment,
                              tuple(args.irn_scale_range), args.resize_kernel, args.irn_label_sampling,
                              args.irn_pair_sources)
@@ -58,22 +58,22 @@ def train_one(args, model, models, device, record, ids):
         return affinity_loss(logits.float(), batch["bg_pos"].to(device), batch["fg_pos"].to(device),
                              batch["neg"].to(device), args.irn_radius, args.irn_path)
 
-    fit(net, optimizer, loader, loss_of, path=layout.irn_checkpoint(args, model), epochs=args.irn_num_epoches,
+    fit(net, optimizer, loader, loss_of, path=layout.irn_checkpoint(args, row), epochs=args.irn_num_epoches,
         seed=args.seed, made_from=record, config=vars(args),
         model_args={"backbone": args.backbone, "small_widths": list(args.small_widths),
                     "edge_branch": args.irn_edge_branch},
-        log_path=layout.irn_train_log(args, model), device=device, amp=args.amp, desc=f"train IRN {model}",
+        log_path=layout.irn_train_log(args, row), device=device, amp=args.amp, desc=f"train IRN {row}",
         overwrite=args.overwrite)
 
 
 def run(args):
     device = resolve_device(args.device)
-    models, ids = selected_models(args), irn_ids(args)
+    rows, ids = selected_rows(args), irn_ids(args)
     trained = 0
-    for model in models:
-        record = made_from(args, model, models, ids)
-        if rerun.skip_file(layout.irn_checkpoint(args, model), record, args.overwrite, f"IRN {model}"):
+    for row in rows:
+        record = made_from(args, row, rows, ids)
+        if rerun.skip_file(layout.irn_checkpoint(args, row), record, args.overwrite, f"IRN {row}"):
             continue
-        train_one(args, model, models, device, record, ids)
+        train_one(args, row, rows, device, record, ids)
         trained += 1
     return None if trained else rerun.SKIPPED

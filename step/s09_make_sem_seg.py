@@ -5,8 +5,8 @@ stride-4 CAMs (`cam`) raised to --np_power (the release's option; 1 = IRN) and m
 (1 - boundary); 2^--exp_times steps of the transition matrix built with --beta over pairs within
 --rw_radius (the cells between a pair: --irn_path); upsampled x4, divided by the maximum, background where every class is below
 --sem_seg_bg_thres. The transition matrix is sparse, so memory grows with the image, not its
-square (misc/path_index.py). Writes result/<run>/<model>/sem_seg/<id>.png; finished images skip,
-unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/rerun.py).
+square (misc/seeds/path_index.py). Writes result/<run>/<row>/sem_seg/<id>.png; finished images skip,
+unless the CAMs, the IRN or the walk's flags changed (then the folder is remade, misc/chain/rerun.py).
 """
 import logging
 import os
@@ -15,15 +15,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from misc import distributed, io_utils, layout, rerun
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.amp import amp_record, set_amp
+from misc.chain.layout import cam_dir, irn_checkpoint, sem_seg_dir
+from misc.chain.progress import progress
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import mask_ids
 from misc.images import voc_palette
-from misc.layout import cam_dir, irn_checkpoint, sem_seg_dir
-from misc.path_index import random_walk
-from misc.progress import progress
-from misc.run_models import selected_models
-from misc.subsets import mask_ids
+from misc.seeds.path_index import random_walk
 from misc.torchutils import resolve_device
-from net.amp import amp_record, set_amp
 from net.irn_net import load_boundary_net
 from voc12.datasets import MultiScaleDataset
 
@@ -50,25 +51,25 @@ RW_FLAGS = ("beta", "exp_times", "rw_radius", "sem_seg_bg_thres", "np_power", "i
 def run(args):
     device = resolve_device(args.device)
     ids = mask_ids(args)  # the infer images, and the segmentation network's (step 11)
-    models = selected_models(args)
+    rows = selected_rows(args)
     palette, total = voc_palette(), 0
-    for model in models:
-        out_dir = sem_seg_dir(args, model, models)
-        made_from = {**rerun.fingerprints({"cam": cam_dir(args, model, models), "irn": irn_checkpoint(args, model),
+    for row in rows:
+        out_dir = sem_seg_dir(args, row, rows)
+        made_from = {**rerun.fingerprints({"cam": cam_dir(args, row, rows), "irn": irn_checkpoint(args, row),
                                            "data": args.list_dir}),
                      **{k: getattr(args, k) for k in RW_FLAGS}, **amp_record(args)}
         todo = rerun.ids_to_make(out_dir, ids, made_from, args.overwrite, ".png")
-        log.info("%s: %d of %d pseudo-masks to make in %s", model, len(todo), len(ids), out_dir)
+        log.info("%s: %d of %d pseudo-masks to make in %s", row, len(todo), len(ids), out_dir)
         if not todo:
             continue
         total += len(todo)
-        net = set_amp(load_boundary_net(irn_checkpoint(args, model), device), args.amp)
+        net = set_amp(load_boundary_net(irn_checkpoint(args, row), device), args.amp)
         share = distributed.shard(todo)  # torchrun: a share a rank
         images = MultiScaleDataset(share, layout.image_dir(args.voc12_root),
                                    {i: np.zeros(1, np.float32) for i in share}, scales=(1.0,))
-        for index in progress(range(len(images)), desc=f"random walk {model}", leave=False):
+        for index in progress(range(len(images)), desc=f"random walk {row}", leave=False):
             pack = images[index]
-            cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), pack["name"] + ".npy"))
+            cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, row, rows), pack["name"] + ".npy"))
             boundary = net.boundary(pack["img"][0].to(device), args.irn_infer_pad)
             mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)
             io_utils.save_label_png(os.path.join(out_dir, pack["name"] + ".png"), mask, palette)

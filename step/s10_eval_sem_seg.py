@@ -1,20 +1,20 @@
 """Step 10: evaluate the pseudo-masks with the seeds' metric code; Table 2 (Seed, +CRF, Mask).
 
-Writes result/<run>/<model>/mask_eval.json and result/<run>/table2.txt (mIoU of the seed at
+Writes result/<run>/<row>/mask_eval.json and result/<run>/table2.txt (mIoU of the seed at
 --cam_eval_thres, of the seed refined by the CRF (step 6, --eval_crf) and of the mask).
 """
 import json
 import logging
 import os
 
-
-from misc import distributed, io_utils, layout, rerun
-from misc.layout import sem_seg_dir
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.layout import sem_seg_dir
+from misc.chain.progress import progress
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import infer_ids
 from misc.metrics import StreamingConfusion
-from misc.progress import progress
-from misc.run_models import selected_models
-from misc.subsets import infer_ids
-from misc.tables import format_table, pct, per_class_table, summary
+from misc.report.tables import format_table, pct, per_class_table, summary
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -31,36 +31,36 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
     return confusion.scores()
 
 
-def made_from(args, model, models, ids):
-    return {**rerun.fingerprints({"sem_seg": sem_seg_dir(args, model, models), "data": args.list_dir}),
+def made_from(args, row, rows, ids):
+    return {**rerun.fingerprints({"sem_seg": sem_seg_dir(args, row, rows), "data": args.list_dir}),
             "ids_sha1": rerun.ids_fingerprint(ids)}
 
 
 def run(args):
     ids = infer_ids(args)
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
-    rows, models, evaluated = [], selected_models(args), 0
-    for model in models:
-        path, record = layout.mask_eval(args, model), made_from(args, model, models, ids)
-        if not rerun.skip_file(path, record, args.overwrite, f"{model} mask evaluation"):
-            scores = evaluate_masks(ids, sem_seg_dir(args, model, models), args.voc12_root, len(names))
+    lines, rows, evaluated = [], selected_rows(args), 0
+    for row in rows:
+        path, record = layout.mask_eval(args, row), made_from(args, row, rows, ids)
+        if not rerun.skip_file(path, record, args.overwrite, f"{row} mask evaluation"):
+            scores = evaluate_masks(ids, sem_seg_dir(args, row, rows), args.voc12_root, len(names))
             if distributed.is_main():
-                io_utils.save_json(path, {"model": model, "num_images": len(ids), "class_names": names, **scores})
+                io_utils.save_json(path, {"model": row, "num_images": len(ids), "class_names": names, **scores})
                 rerun.record(path, record)
-            log.info("%s pseudo-masks (%d images):\n%s", model, len(ids), per_class_table(names, scores))
+            log.info("%s pseudo-masks (%d images):\n%s", row, len(ids), per_class_table(names, scores))
             evaluated += 1
         if not distributed.is_main():
             continue
         with open(path) as f:
             scores = json.load(f)
-        seeds_path = layout.seed_eval(args, model)
+        seeds_path = layout.seed_eval(args, row)
         seeds = json.load(open(seeds_path)) if os.path.isfile(seeds_path) else {}
         crf = seeds.get("crf") or {}
-        rows.append([model, pct(seeds.get("fixed", {}).get("miou")), pct(crf.get("miou")), pct(scores["miou"]),
+        lines.append([row, pct(seeds.get("fixed", {}).get("miou")), pct(crf.get("miou")), pct(scores["miou"]),
                      pct(summary(scores)["precision"]), pct(summary(scores)["recall"])])
     if not distributed.is_main():
         return None
-    table = format_table(["model", "Seed", "+CRF", "Mask", "Mask prec.", "Mask recall"], rows)
+    table = format_table(["model", "Seed", "+CRF", "Mask", "Mask prec.", "Mask recall"], lines)
     io_utils.save_text(layout.result_file(args, "table2.txt"), table + "\n")
     log.info("pseudo-mask quality (Table 2 columns, mIoU %%):\n%s", table)
     return None if evaluated else rerun.SKIPPED

@@ -5,7 +5,7 @@ One network per row with pseudo-masks (baseline, W-OoD, AdvCAM rows when made): 
 --infer_list), never on their ground truth. With --seg_full_supervision (synthetic default) also
 the upper bound `full_supervision`, trained on the ground-truth masks of the same images.
 Recipe flags --seg_* (the `voc` preset: deeplab-pytorch's configs/voc12.yaml, README); the loop,
-poly schedule, checkpoints and resume are misc/engine.py's. Cross-entropy over the logits
+poly schedule, checkpoints and resume are misc/chain/engine.py's. Cross-entropy over the logits
 upsampled to the crop, 255 ignored. Writes sess/<run>/seg_<row>.pth, kept when made from the
 same masks, ids and flags.
 """
@@ -15,11 +15,14 @@ import os
 import torch
 import torch.nn.functional as F
 
-from misc import io_utils, layout, rerun
-from misc.engine import fit, load_weights, with_base_lr
+from misc import io_utils
+from misc.chain import layout, rerun
+from misc.chain.checkpoints import load_weights
+from misc.chain.engine import fit, with_base_lr
+from misc.chain.row_names import FULL_SUPERVISION
+from misc.chain.rows import seg_rows, selected_rows
+from misc.chain.subsets import seg_ids
 from misc.images import IGNORE_LABEL
-from misc.run_models import FULL_SUPERVISION, seg_rows, selected_models
-from misc.subsets import seg_ids
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net.deeplab import build_seg_net, upsampled_logits
 from net.factory import small_backbone_state
@@ -57,16 +60,16 @@ def new_seg_net(args, num_classes):
     return net
 
 
-def masks_of(args, row, models):
+def masks_of(args, row, rows):
     """(mask_of(id), the folder or tree it reads) for a row."""
     if row == FULL_SUPERVISION:
         return (lambda image_id: load_gt_mask(args.voc12_root, image_id)), args.list_dir
-    folder = layout.sem_seg_dir(args, row, models)
+    folder = layout.sem_seg_dir(args, row, rows)
     return mask_folder(folder), folder
 
 
-def made_from(args, row, models, ids):
-    _, source = masks_of(args, row, models)
+def made_from(args, row, rows, ids):
+    _, source = masks_of(args, row, rows)
     inputs = {"masks": source, "pretrained": pretrained_file(args), "data": args.list_dir}
     return {**rerun.fingerprints(inputs), "row": row, "ids_sha1": rerun.ids_fingerprint(ids),
             **{k: getattr(args, k) for k in SEG_FLAGS}, "seed": seg_seed(args),
@@ -92,9 +95,9 @@ def seg_seed(args):
     return args.seed if args.seg_seed is None else args.seg_seed
 
 
-def train_row(args, row, models, ids, record, device, num_classes):
+def train_row(args, row, rows, ids, record, device, num_classes):
     seed_everything(seg_seed(args))
-    mask_of, _ = masks_of(args, row, models)
+    mask_of, _ = masks_of(args, row, rows)
     dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
                               args.seg_train_scales)  # cv2 bilinear, as deeplab-pytorch
     loader = make_loader(dataset, args.seg_batch_size, True, seg_seed(args), args.num_workers, drop_last=True)
@@ -112,15 +115,15 @@ def train_row(args, row, models, ids, record, device, num_classes):
 
 def run(args):
     device = resolve_device(args.device)
-    models, ids = selected_models(args), seg_ids(args)
+    rows, ids = selected_rows(args), seg_ids(args)
     num_classes = 1 + len(io_utils.read_lines(args.class_names_file, "class names"))
     trained = 0
     for row in seg_rows(args):
-        record = made_from(args, row, models, ids)
+        record = made_from(args, row, rows, ids)
         if rerun.skip_file(layout.seg_checkpoint(args, row), record, args.overwrite, f"segmentation network {row}"):
             continue
         log.info("segmentation network %s: %s on %d images (%s)", row, args.seg_net, len(ids),
                  "ground truth" if row == FULL_SUPERVISION else "pseudo-masks")
-        train_row(args, row, models, ids, record, device, num_classes)
+        train_row(args, row, rows, ids, record, device, num_classes)
         trained += 1
     return None if trained else rerun.SKIPPED

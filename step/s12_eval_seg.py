@@ -6,7 +6,7 @@ streaming metrics of steps 6 and 10 (mIoU, precision, recall, per class):
 - `msf`: softmax averaged over --seg_infer_scales, each with its flip (this project's choice,
   common in WSSS papers; deeplab-pytorch's test takes the max of the logits at 1.0, 0.5, 0.75
   without flips);
-- `crf`: the dense CRF on the msf probabilities (misc/crf.py crf_refine_probs, deeplab-pytorch's
+- `crf`: the dense CRF on the msf probabilities (misc/seeds/crf.py crf_refine_probs, deeplab-pytorch's
   VOC values), with --seg_crf.
 Writes result/<run>/<row>/seg_pred/<id>.png (the best protocol run: crf, else msf),
 result/<run>/<row>/seg_eval.json, result/<run>/table3.txt; with a --seg_test_list, the test
@@ -17,16 +17,17 @@ import json
 import logging
 import os
 
-from misc import distributed, io_utils, layout, rerun
+from misc import io_utils
+from misc.chain import distributed, layout, rerun
+from misc.chain.amp import amp_record, set_amp
+from misc.chain.progress import progress
+from misc.chain.rows import seg_rows
 from misc.images import load_rgb, voc_palette
 from misc.metrics import StreamingConfusion
-from misc.progress import progress
-from misc.tables import format_table, pct, summary
+from misc.report.tables import format_table, pct, summary
 from misc.torchutils import resolve_device
-from misc.run_models import seg_rows
-from misc.seg_inference import PROTOCOLS, predictions
-from net.amp import amp_record, set_amp
 from net.deeplab import load_seg_net
+from net.seg_inference import PROTOCOLS, predictions
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def evaluate_row(net, args, ids, out_dir, device, num_classes):
 def export_test(net, args, row, device):
     """Test predictions in the VOC server's layout (comp6: trained on VOC data, no other masks)."""
     ids = io_utils.read_ids(args.seg_test_list, "segmentation test list")
-    out = os.path.join(layout.model_dir(args, row), "results", "VOC2012", "Segmentation", "comp6_test_cls")
+    out = os.path.join(layout.row_dir(args, row), "results", "VOC2012", "Segmentation", "comp6_test_cls")
     image_dir = layout.image_dir(args.seg_test_root or args.voc12_root)
     for image_id in progress(distributed.shard(ids), desc=f"segment test {row}", leave=False):
         labels = predictions(net, load_rgb(image_dir, image_id), args, device)

@@ -18,19 +18,22 @@ import os
 
 import numpy as np
 
-from misc import io_utils, layout, plots, rerun
+from misc import io_utils
+from misc.chain import layout, rerun
+from misc.chain.amp import amp_record, set_amp
+from misc.chain.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
+from misc.chain.row_names import classifier_of
+from misc.chain.rows import selected_rows
+from misc.chain.subsets import infer_ids
 from misc.images import load_rgb
-from misc.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
+from misc.method.scoring import forward_images
 from misc.metrics import cam_to_seed
-from misc.run_models import classifier_of, selected_models
-from misc.scoring import forward_images
-from misc.seg_inference import predict
-from misc.subsets import infer_ids
+from misc.report import plots
+from misc.report.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
 from misc.torchutils import resolve_device
-from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
-from net.amp import amp_record, set_amp
 from net.deeplab import load_seg_net
 from net.factory import load_cam_net
+from net.seg_inference import predict
 from voc12.datasets import load_gt_mask
 from voc12.voc_lists import load_cls_labels
 
@@ -44,29 +47,29 @@ def choose_ids(args, ids):
     return sorted(rng.choice(ids, min(args.vis_num, len(ids)), replace=False).tolist())
 
 
-def image_rows(args, image_id, models, seg_nets=None, device=None):
+def image_rows(args, image_id, rows, seg_nets=None, device=None):
     """One row of tiles per classifier for one image; seg_nets {row: Table 3's network} add its
     single-scale prediction (on a training image: how the network fits its own pseudo-masks)."""
     rgb = load_rgb(layout.image_dir(args.voc12_root), image_id)
     gt = load_gt_mask(args.voc12_root, image_id)
-    rows = []
-    for model in models:
-        cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, model, models), image_id + ".npy"))
+    strips = []
+    for row in rows:
+        cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, row, rows), image_id + ".npy"))
         heat = cam["high_res"].max(0) if len(cam["keys"]) else np.zeros(gt.shape)
         tiles = [label_tile(rgb, f"{image_id}"), label_tile(colorize_labels(gt), "ground truth"),
-                 label_tile(cam_overlay(rgb, heat), f"{model} CAM"),
+                 label_tile(cam_overlay(rgb, heat), f"{row} CAM"),
                  label_tile(colorize_labels(cam_to_seed(cam["high_res"], cam["keys"], args.cam_eval_thres)),
-                            f"{model} seed t={args.cam_eval_thres:.2f}")]
-        for folder, caption in ((ir_label_dir(args, model, models), "IR label"),
-                                (sem_seg_dir(args, model, models), "pseudo-mask")):
+                            f"{row} seed t={args.cam_eval_thres:.2f}")]
+        for folder, caption in ((ir_label_dir(args, row, rows), "IR label"),
+                                (sem_seg_dir(args, row, rows), "pseudo-mask")):
             path = os.path.join(folder, image_id + ".png")
             if os.path.isfile(path):
-                tiles.append(label_tile(colorize_labels(io_utils.load_label_png(path)), f"{model} {caption}"))
-        if seg_nets and model in seg_nets:
-            labels = predict(seg_nets[model], rgb, (1.0,), device)["single"].argmax(0)
-            tiles.append(label_tile(colorize_labels(labels), f"{model} segmentation"))
-        rows.append(hstack(tiles))
-    return vstack(rows)
+                tiles.append(label_tile(colorize_labels(io_utils.load_label_png(path)), f"{row} {caption}"))
+        if seg_nets and row in seg_nets:
+            labels = predict(seg_nets[row], rgb, (1.0,), device)["single"].argmax(0)
+            tiles.append(label_tile(colorize_labels(labels), f"{row} segmentation"))
+        strips.append(hstack(tiles))
+    return vstack(strips)
 
 
 def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
@@ -82,7 +85,7 @@ def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
     return vstack(rows)
 
 
-def tsne_groups(args, models, class_names, device, per_set=80):
+def tsne_groups(args, rows, class_names, device, per_set=80):
     """Fig. 7 inputs: z of single-label D_in images and of D_ood images F_in predicts as two classes."""
     wanted = [c for c in args.vis_tsne_classes.split(",") if c in class_names][:2] or class_names[:2]
     train_ids = io_utils.read_ids(args.train_list, "train list")
@@ -98,14 +101,14 @@ def tsne_groups(args, models, class_names, device, per_set=80):
         sets[f"{name} (D_in)"] = [i for i in train_ids if labels[i].sum() == 1 and labels[i][c] == 1][:per_set]
         sets[f"{name} (OoD)"] = [i for i, p in zip(scored, probs) if p.argmax() == c][:per_set]
     groups = {}
-    for model in models:
-        net, _ = load_cam_net(checkpoint_of(args, model), device)
+    for row in rows:
+        net, _ = load_cam_net(checkpoint_of(args, row), device)
         set_amp(net, args.amp)
-        groups[model] = {}
+        groups[row] = {}
         for label, ids in sets.items():
             root = args.voc12_root if "D_in" in label else args.ood_root
             _, z, _, _ = forward_images(net, ids, layout.image_dir(root), device, args.ood_score_batch_size)
-            groups[model][label] = z
+            groups[row][label] = z
     return groups
 
 
@@ -113,38 +116,38 @@ VIS_FLAGS = ("vis_ids", "vis_num", "vis_tsne", "vis_tsne_classes", "cam_eval_thr
              "subset_seed", "ood_score_batch_size")
 
 
-def made_from(args, models):
+def made_from(args, rows):
     """Every file the pictures are drawn from, and the flags that choose and draw them."""
     inputs = {"data": args.list_dir, "clusters": args.cluster_file, "ood_list": args.ood_list}
-    for model in models:
-        inputs.update({f"{model}/cam": cam_dir(args, model, models), f"{model}/ir_label": ir_label_dir(args, model, models),
-                       f"{model}/sem_seg": sem_seg_dir(args, model, models),
-                       f"{model}/seed_eval": layout.seed_eval(args, model),
-                       f"{model}/classifier": checkpoint_of(args, model),
-                       f"{model}/segmentation": layout.seg_checkpoint(args, model)})
-    return {**rerun.fingerprints(inputs), "models": models, **{k: getattr(args, k) for k in VIS_FLAGS},
+    for row in rows:
+        inputs.update({f"{row}/cam": cam_dir(args, row, rows), f"{row}/ir_label": ir_label_dir(args, row, rows),
+                       f"{row}/sem_seg": sem_seg_dir(args, row, rows),
+                       f"{row}/seed_eval": layout.seed_eval(args, row),
+                       f"{row}/classifier": checkpoint_of(args, row),
+                       f"{row}/segmentation": layout.seg_checkpoint(args, row)})
+    return {**rerun.fingerprints(inputs), "models": rows, **{k: getattr(args, k) for k in VIS_FLAGS},
             **amp_record(args)}
 
 
 def run(args):
-    models = selected_models(args)
+    rows = selected_rows(args)
     vis_dir = layout.vis_dir(args)
-    record = made_from(args, models)
+    record = made_from(args, rows)
     if not args.overwrite and rerun.folder_is_complete(vis_dir, record, ["compare.png"]):
         log.info("pictures are current, skipping: %s", vis_dir)
         return rerun.SKIPPED
     ids = choose_ids(args, infer_ids(args))
     device = resolve_device(args.device)
-    seg_nets = {m: set_amp(load_seg_net(layout.seg_checkpoint(args, m), device), args.amp) for m in models
+    seg_nets = {m: set_amp(load_seg_net(layout.seg_checkpoint(args, m), device), args.amp) for m in rows
                 if os.path.isfile(layout.seg_checkpoint(args, m))}
     pictures = []
     for image_id in ids:
-        picture = image_rows(args, image_id, models, seg_nets, device)
+        picture = image_rows(args, image_id, rows, seg_nets, device)
         io_utils.save_image(os.path.join(vis_dir, image_id + ".png"), picture)
         pictures.append(picture)
     io_utils.save_image(os.path.join(vis_dir, "compare.png"), vstack(pictures, gap=12))
     written = [f"{len(ids)} per-image pictures", "compare.png"]
-    evals = {m: json.load(open(p)) for m in models
+    evals = {m: json.load(open(p)) for m in rows
              if os.path.isfile(p := layout.seed_eval(args, m))}
     if evals:
         plots.threshold_sweep({m: e["sweep"] for m, e in evals.items()}, os.path.join(vis_dir, "threshold_sweep.png"))
@@ -158,7 +161,7 @@ def run(args):
     if os.path.isfile(args.cluster_file):
         io_utils.save_image(os.path.join(vis_dir, "ood_clusters.png"), ood_cluster_grid(args))
         written.append("ood_clusters.png")
-    classifiers = list(dict.fromkeys(classifier_of(m) for m in models))  # AdvCAM rows share theirs
+    classifiers = list(dict.fromkeys(classifier_of(m) for m in rows))  # AdvCAM rows share theirs
     if args.vis_tsne and len(classifiers) >= 2 and os.path.isfile(args.ood_list):
         class_names = io_utils.read_lines(args.class_names_file)
         groups = tsne_groups(args, classifiers, class_names, device)

@@ -7,8 +7,10 @@ import json
 import logging
 import os
 
-from misc import io_utils, layout, rerun
-from misc.run_models import classifier_of, selected_models
+from misc import io_utils
+from misc.chain import layout, rerun
+from misc.chain.row_names import classifier_of
+from misc.chain.rows import selected_rows
 
 log = logging.getLogger(__name__)
 KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
@@ -42,18 +44,18 @@ def build_report(args):
               "| step | seconds | peak RSS (MB) | child processes' peak RSS (MB) |", "|---|---|---|---|"]
     lines += [f"| {k} | {v} | {memory.get(k, {}).get('peak_rss_mb', '')} | "
               f"{memory.get(k, {}).get('children_peak_rss_mb', '')} |" for k, v in timings.items()] + [""]
-    models = selected_models(args)
-    seed_costs = {m: t for m in models if (t := _json(layout.seed_timing(args, m)))}
+    rows = selected_rows(args)
+    seed_costs = {m: t for m in rows if (t := _json(layout.seed_timing(args, m)))}
     if seed_costs:
         lines += ["## Seed cost (step 5, last images made)", "", "| row | method | images | s per image | device |",
                   "|---|---|---|---|---|"]
         lines += [f"| {m} | {t['method']} | {t['images']} | {t['seconds_per_image']} | {t['device']} |"
                   for m, t in seed_costs.items()] + [""]
     lines += ["## Classifier training (last epoch)", ""]
-    for model in dict.fromkeys(classifier_of(m) for m in models):
-        record = _last_jsonl(layout.train_log(args, model))
+    for row in dict.fromkeys(classifier_of(m) for m in rows):
+        record = _last_jsonl(layout.train_log(args, row))
         if record:
-            lines.append(f"- **{model}**: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items()))
+            lines.append(f"- **{row}**: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items()))
     mining = _json(layout.mining_file(args, "mining_report.json"))
     if mining:
         lines += ["", "## Hard-OoD mining (step 2)", "",

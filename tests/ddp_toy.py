@@ -17,7 +17,7 @@ from torch.utils.data import TensorDataset
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from misc import distributed, engine  # noqa: E402
+from misc.chain import distributed, engine  # noqa: E402
 from misc.torchutils import make_loader  # noqa: E402
 
 

@@ -1,10 +1,10 @@
-"""AdvCAM (misc/advcam.py): the climbing step, the restricting mask, the score, and the seeds."""
+"""AdvCAM (misc/seeds/advcam.py): the climbing step, the restricting mask, the score, and the seeds."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from misc.advcam import (advcam_maps, class_logits, climb_step, gradcam_scale, pair_maps, release_small_scale_steps,
-                         restricting_mask, target_margin)
+from misc.seeds.advcam import (advcam_maps, class_logits, climb_step, gradcam_scale, pair_maps,
+                               release_small_scale_steps, restricting_mask, target_margin)
 from net import build_backbone
 from net.cam_net import CAMNet
 from step.s05_make_cam import cam_pair_maps

@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from misc import io_utils
-from misc.crf import crf_seed
 from misc.metrics import cam_to_seed
+from misc.seeds.crf import crf_seed
 
 
 class _Payload:

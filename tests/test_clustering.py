@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from misc.clustering import class_centres, kmeans_centres, predicted_class_centres
+from misc.method.clustering import class_centres, kmeans_centres, predicted_class_centres
 
 
 def test_class_centres_count_multilabel_images_in_each_class():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from misc.crf import crf_refine_labels, crf_seed
+from misc.seeds.crf import crf_refine_labels, crf_seed
 
 
 def test_crf_keeps_shape_and_label_set_and_snaps_to_colour_edges():

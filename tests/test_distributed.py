@@ -1,4 +1,4 @@
-"""torchrun: two CPU processes (gloo) against one, in real subprocesses (misc/distributed.py).
+"""torchrun: two CPU processes (gloo) against one, in real subprocesses (misc/chain/distributed.py).
 
 - The engine: the ranks' batches together are the one process's batches, in order, and the loss
   curve and weights agree to float rounding (no augmentation in the toy: tests/ddp_toy.py).
@@ -8,7 +8,7 @@
   and the evaluations (confusion matrices summed over ranks) are the same JSON.
 - F_in's loss curve under torchrun follows the one process's within 2% per epoch. The global
   batches are the same images; what differs is each image's random scale, flip and crop (each
-  rank draws its own, misc/engine.py), so the curves cannot be equal. Measured here: 0.1-0.4%.
+  rank draws its own, misc/chain/engine.py), so the curves cannot be equal. Measured here: 0.1-0.4%.
 """
 import json
 import os
@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from misc.distributed import RankShare
+from misc.chain.distributed import RankShare
 from tests.conftest import ROOT, TINY
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]

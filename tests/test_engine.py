@@ -1,4 +1,4 @@
-"""misc/engine.py: the poly schedule, the checkpoint layout and loader, resume equals no kill."""
+"""misc/chain/engine.py: the poly schedule, the checkpoint layout and loader, resume equals no kill."""
 import json
 import os
 
@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from misc import engine, rerun
-from misc.layout import resume_path
+from misc.chain import engine, rerun
+from misc.chain.layout import resume_path
 from misc.torchutils import make_loader
 
 

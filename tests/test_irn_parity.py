@@ -10,10 +10,10 @@ import torch
 from PIL import Image
 
 from misc import imutils
-from misc.clustering import kmeans_centres
+from misc.chain.subsets import irn_ids, seed_ids
 from misc.images import voc_palette
 from misc.io_utils import save_label_png, save_lines
-from misc.subsets import irn_ids, seed_ids
+from misc.method.clustering import kmeans_centres
 from net import build_backbone
 from net.cam_net import CAMNet
 from net.irn_net import BoundaryNet

@@ -79,7 +79,7 @@ def test_folder_made_from_other_settings_is_remade(tmp_path):
 def test_advcam_seeds_keep_the_npy_contract(tmp_path):
     from PIL import Image
 
-    from misc.advcam import advcam_maps
+    from misc.seeds.advcam import advcam_maps
 
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
     labels = {"a": np.array([0, 1, 0, 1], np.float32)}

@@ -4,9 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from misc.ood_mining import (positive_rate, rank_candidates, reviewer_cost, select_hard_ood,
-                             threshold_counts)
-from misc.review_page import read_decisions, write_decisions
+from misc.method.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
+from misc.review.page import read_decisions, write_decisions
 from tests.conftest import steps_only
 
 IDS = ["a", "b", "c", "d"]

@@ -1,6 +1,7 @@
 import torch
 
-from misc.path_index import affinity_labels, interior_sources, pair_max_edge, path_points, random_walk, search_offsets
+from misc.seeds.path_index import (affinity_labels, interior_sources, pair_max_edge, path_points, random_walk,
+                                   search_offsets)
 
 
 def counts(label, radius):

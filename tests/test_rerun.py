@@ -1,11 +1,12 @@
-"""misc/rerun.py: the one rerun rule; a resumed step never keeps files made from other inputs."""
+"""misc/chain/rerun.py: the one rerun rule; a resumed step never keeps files made from other inputs."""
 import json
 import os
 
 import pytest
 
-from misc import io_utils, rerun
-from misc.rerun import STAMP, fingerprint, must_remake, record, sidecar, skip_file, why_not_current
+from misc import io_utils
+from misc.chain import rerun
+from misc.chain.rerun import STAMP, fingerprint, must_remake, record, sidecar, skip_file, why_not_current
 
 
 def test_first_run_resumes_and_records_what_it_was_made_from(tmp_path):

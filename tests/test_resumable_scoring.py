@@ -1,6 +1,6 @@
 """Step 2's candidate scoring killed with SIGKILL mid-way, then rerun: the same scores, ids and
 unreadable list as an uninterrupted run, bit for bit; a changed stamp starts over (Sec. 3.1 at
-the paper's pool size, misc/resumable_scoring.py)."""
+the paper's pool size, misc/method/resumable_scoring.py)."""
 import logging
 import os
 import signal
@@ -19,7 +19,7 @@ def score_pool(pool, folder, stamp):
     """(probs, scored ids, sorted unreadable ids) of `pool` by a tiny seeded net, resumably."""
     import torch
 
-    from misc.resumable_scoring import score_resumably
+    from misc.method.resumable_scoring import score_resumably
     from net.cam_net import CAMNet
     from net.small_resnet import SmallResNet
 
@@ -73,7 +73,7 @@ def test_decoding_in_a_worker_gives_the_same_rows(tmp_path):
     """--num_workers decode the next batches in DataLoader workers (the voc preset's 4): same order, same numbers."""
     import torch
 
-    from misc.scoring import score_images
+    from misc.method.scoring import score_images
     from net.cam_net import CAMNet
     from net.small_resnet import SmallResNet
 

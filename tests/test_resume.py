@@ -1,6 +1,6 @@
 """Kill steps with SIGKILL mid-way, rerun: the same weights, seeds, masks and metrics as no kill.
 
-Every training step goes through misc/engine.py, which checkpoints each epoch and seeds each
+Every training step goes through misc/chain/engine.py, which checkpoints each epoch and seeds each
 epoch from (--seed, epoch); per-image steps resume their folder by one rule (rerun.ids_to_make).
 These runs kill, in real subprocesses, the pretraining stand-in and W-OoD mid-epoch (W-OoD: the
 engine with its OoD stream; F_in goes through the same engine), CAMs (step 5, the per-image rule

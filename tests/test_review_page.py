@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from misc.ood_mining import Candidate
-from misc.review_page import read_decisions, write_review_pages
+from misc.method.ood_mining import Candidate
+from misc.review.page import read_decisions, write_review_pages
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 needs_browser = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),

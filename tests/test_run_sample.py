@@ -30,23 +30,24 @@ def test_chain_modules_are_in_step_order():
 
 
 def test_rows_are_classifiers_times_seed_methods(tmp_path):
-    from misc.layout import checkpoint_of
-    from misc.run_models import classifier_of, seed_method_of, selected_models
+    from misc.chain.layout import checkpoint_of
+    from misc.chain.row_names import classifier_of, seed_method_of
+    from misc.chain.rows import selected_rows
 
     args = parse_args(["--cam_models", "baseline,wood", "--cam_method", "cam,advcam"])
-    rows = selected_models(args)
+    rows = selected_rows(args)
     assert rows == ["baseline", "wood", "baseline_advcam", "wood_advcam"]  # Table 1's order
     assert [classifier_of(r) for r in rows] == ["baseline", "wood", "baseline", "wood"]
     assert [seed_method_of(r) for r in rows] == ["cam", "cam", "advcam", "advcam"]
     assert checkpoint_of(args, "wood_advcam") == checkpoint_of(args, "wood")
     with pytest.raises(ValueError, match="cam_method"):
-        selected_models(parse_args(["--cam_models", "baseline", "--cam_method", "gradcam"]))
+        selected_rows(parse_args(["--cam_models", "baseline", "--cam_method", "gradcam"]))
     with pytest.raises(ValueError, match="_advcam"):
         parse_args(["--wood_name", "mine_advcam"])
 
 
 def test_infer_num_is_a_seeded_subset(tmp_path):
-    from misc.subsets import infer_ids
+    from misc.chain.subsets import infer_ids
 
     path = tmp_path / "infer.txt"
     path.write_text("\n".join(f"img{i:03d}" for i in range(50)) + "\n")

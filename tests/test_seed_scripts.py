@@ -2,7 +2,7 @@
 import os
 import sys
 
-from misc.tables import mean_std
+from misc.report.tables import mean_std
 from tests.conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))

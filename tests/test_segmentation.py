@@ -80,7 +80,7 @@ def test_one_training_step_lowers_the_loss():
 
 
 def test_crf_on_probabilities_follows_the_image():
-    from misc.crf import crf_refine_probs
+    from misc.seeds.crf import crf_refine_probs
 
     rgb = np.zeros((20, 20, 3), np.uint8)
     rgb[:, 10:] = 255

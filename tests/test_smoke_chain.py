@@ -7,9 +7,9 @@ import stat
 import numpy as np
 from PIL import Image
 
-from tests.conftest import TINY
-from misc import rerun
+from misc.chain import rerun
 from run_sample import main
+from tests.conftest import TINY
 
 OUTPUT_ROOTS = ("sess", "result", "WOoD_dataset", "Data")
 

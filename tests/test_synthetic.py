@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from voc12 import synthetic
-from voc12.synthetic import CONTEXT_OF_CLASS, SYNTHETIC_CLASSES, SyntheticConfig
+from voc12.generated import synthetic
+from voc12.generated.synthetic import CONTEXT_OF_CLASS, SYNTHETIC_CLASSES, SyntheticConfig
 
 TINY = dict(image_size=48, n_train=6, n_val=3, n_probe_per_class=1, n_ood_hard=3, n_ood_easy=3, n_ood_positive=2)
 
@@ -66,7 +66,7 @@ def test_bad_config_is_refused():
 def test_context_variation_changes_only_the_contexts_look(tmp_path):
     """variation 0 draws nothing extra (the default set keeps its bytes); > 0 recolours the
     context region of a hard OoD and leaves the rows outside it as painted."""
-    from voc12.synthetic_draw import paint_rail, vary_context
+    from voc12.generated.draw import paint_rail, vary_context
 
     plain, varied = (np.full((64, 64, 3), 128, np.uint8) for _ in range(2))
     line = paint_rail(np.random.default_rng(0), plain)

@@ -1,11 +1,11 @@
-"""The thread rule (misc/threads.py) and --amp inside the networks (net/amp.py)."""
+"""The thread rule (misc/chain/threads.py) and --amp inside the networks (misc/chain/amp.py)."""
 import argparse
 
 import pytest
 import torch
 
-from misc import threads
-from net.amp import amp_record, set_amp
+from misc.chain import threads
+from misc.chain.amp import amp_record, set_amp
 from net.factory import build_cam_net
 
 

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from misc.ablations import CONTROL, TABLE5, TERMS, term_flags
+from misc.method.ablations import CONTROL, TABLE5, TERMS, term_flags
 from net import build_backbone
 from net.cam_net import CAMNet
 from run_sample import parse_args
@@ -44,7 +44,7 @@ def test_term_flags_switch_everything_explicitly():
 
 
 def test_non_finite_loss_stops_with_a_message():
-    from misc.engine import check_finite
+    from misc.chain.engine import check_finite
 
     with pytest.raises(FloatingPointError, match="step 7"):
         check_finite(torch.tensor(math.nan), 7)

@@ -1,8 +1,8 @@
 import numpy as np
 from PIL import Image
 
-from misc import plots
-from misc.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
+from misc.report import plots
+from misc.report.visualize import cam_overlay, colorize_labels, hstack, label_tile, vstack
 
 
 def test_palette_and_overlay_shapes():

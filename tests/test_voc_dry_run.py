@@ -13,7 +13,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from dry_run_voc import dry_run  # noqa: E402
-from misc import io_utils, layout  # noqa: E402
+
+from misc import io_utils  # noqa: E402
+from misc.chain import layout  # noqa: E402
 
 SMALL = ["--cam_crop_size", "64", "--cam_resize_long", "48,80", "--irn_crop_size", "64", "--irn_infer_pad", "96",
          "--cam_batch_size", "4", "--irn_batch_size", "8", "--ood_batch_size", "4", "--cam_scales", "1.0,0.5",

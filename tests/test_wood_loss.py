@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from misc.wood_loss import centre_distances, classification_loss, distance_loss, num_closest
+from misc.method.wood_loss import centre_distances, classification_loss, distance_loss, num_closest
 
 Z = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
 P_IN = torch.tensor([[0.0, 0.0], [3.0, 0.0]])

@@ -8,7 +8,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from misc import imutils, io_utils, layout
+from misc import imutils, io_utils
+from misc.chain import layout
 from misc.images import load_rgb  # noqa: F401  (re-exported)
 from misc.io_utils import load_label_png
 from misc.torchutils import make_loader

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from misc import imutils
 from misc.io_utils import load_label_png
-from misc.path_index import affinity_labels
+from misc.seeds.path_index import affinity_labels
 from voc12.classes import IGNORE_LABEL
 from voc12.datasets import load_rgb
 
@@ -63,7 +63,7 @@ class IRLabelDataset(Dataset):
         image_id = self.ids[index]
         img = load_rgb(self.image_dir, image_id)
         label = load_label_png(os.path.join(self.label_dir, image_id + ".png"))
-        rng = np.random  # seeded per epoch and worker (misc/engine.py, misc/torchutils.py)
+        rng = np.random  # seeded per epoch and worker (misc/chain/engine.py, misc/torchutils.py)
         size = imutils.scaled_size(img.shape, self.random_scale(img, rng))
         img, label = imutils.resize(img, size, self.kernel), imutils.resize(label, size, "nearest")
         img, label = imutils.flip_crop_pair(img, label, self.crop_size, rng, IGNORE_LABEL)

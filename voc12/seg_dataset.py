@@ -31,7 +31,7 @@ class SegTrainDataset(Dataset):
         img, mask = load_rgb(self.image_dir, image_id), self.mask_of(image_id)
         if img.shape[:2] != mask.shape:
             raise ValueError(f"mask of '{image_id}' is {mask.shape}, its image {img.shape[:2]}")
-        rng = np.random  # seeded per epoch (misc/engine.py)
+        rng = np.random  # seeded per epoch (misc/chain/engine.py)
         size = imutils.scaled_size(img.shape, self.scales[rng.randint(len(self.scales))])
         img, mask = imutils.resize(img, size, self.kernel), imutils.resize(mask, size, "nearest")
         img, mask = imutils.flip_crop_pair(img, mask, self.crop_size, rng, IGNORE_LABEL)

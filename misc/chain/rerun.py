@@ -168,7 +168,7 @@ def ids_to_make(out_dir, ids, made_from, overwrite, extension):
     write: all of them when the folder must be remade (must_remake, decided and done by rank 0
     alone under torchrun), else those without a file (a killed run resumes). Every rank has the
     same list before any rank writes, so the ranks' shares (distributed.shard) partition it."""
-    from misc import distributed
+    from misc.chain import distributed
 
     remake = distributed.on_main(lambda: must_remake(out_dir, made_from, overwrite, extension))
     todo = [i for i in ids if remake or not os.path.isfile(os.path.join(out_dir, i + extension))]

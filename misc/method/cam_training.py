@@ -3,7 +3,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from misc.engine import with_base_lr
+from misc.chain.engine import with_base_lr
 
 
 def build_optimizer(net, lr, weight_decay, momentum):

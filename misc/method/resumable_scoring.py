@@ -4,7 +4,7 @@ Scoring an OpenImages pool of hundreds of thousands of candidates takes hours, s
 go to disk in chunks as they are made: a folder `<scores>.partial/` holding made_from.json (the
 stamp: F_in, candidate list, pool, --ood_score_size) and chunk_<first>.npy files, each the rows
 of consecutive batches with the ids they belong to. A rerun with the same stamp keeps the chunks
-and scores only the rest; another stamp deletes them first (the folder rule of misc/rerun.py).
+and scores only the rest; another stamp deletes them first (the folder rule of misc/chain/rerun.py).
 Chunks start on batch boundaries, so a resumed run feeds the device the same batches as an
 uninterrupted one and gives the same numbers. The caller removes the folder (`discard`) once
 the complete scores are saved.
@@ -16,8 +16,9 @@ import shutil
 
 import numpy as np
 
-from misc import io_utils, rerun
-from misc.scoring import forward_batches
+from misc import io_utils
+from misc.chain import rerun
+from misc.method.scoring import forward_batches
 
 log = logging.getLogger(__name__)
 CHUNK_IMAGES = 2048  # candidates per chunk: a kill loses at most this much work

@@ -16,11 +16,12 @@ import os
 import cv2
 import numpy as np
 
-from misc import io_utils, layout
-from misc.progress import progress
+from misc import io_utils
+from misc.chain import layout
+from misc.chain.progress import progress
 from voc12.classes import voc_palette
-from voc12.synthetic_draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor, vary_context,
-                                  neutral_background)
+from voc12.generated.draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor, neutral_background,
+                                  vary_context)
 
 SYNTHETIC_CLASSES = ("bird", "boat", "train", "bottle", "chair", "tvmonitor")
 CONTEXT_OF_CLASS = {"bird": "sky", "boat": "water", "train": "rail"}

@@ -5,7 +5,7 @@ get_args_parser() defines every flag with its help, grouped by step.
 """
 import argparse
 
-from misc.cli import StepParsers, float_tuple, help_formatter, int_tuple, str2bool
+from misc.chain.cli import StepParsers, float_tuple, help_formatter, int_tuple, str2bool
 
 # (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its
 # --<name>_pass is true and --steps / --from select it; --overwrite takes names or numbers.
@@ -89,7 +89,7 @@ def get_args_parser(description=None):
                    help="run this step (number or name) and every later one")
     g.add_argument("--amp", type=str2bool, default=False,
                    help="bf16 autocast inside every network (training and inference steps; CUDA and CPU), "
-                        "fp32 outside it (net/amp.py)")
+                        "fp32 outside it (misc/chain/amp.py)")
 
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"],

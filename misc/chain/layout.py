@@ -1,11 +1,13 @@
 """The output layout: every path a step or script reads or writes comes from here.
 
-    sess/<run>/                 lists/, cam_<model>.pth, irn_<row>.pth, clusters_*.npy
+    sess/<run>/                 lists/, cam_<classifier>.pth, clusters_*.npy, irn_<row>.pth,
+                                seg_<row>.pth (Table 3's networks)
     sess/pretrained/            the small backbone's pretraining stand-in (shared by runs)
-    result/<run>/               config.json, log.txt, timings.json, seed_table.txt, table2.txt,
-                                report.md, vis/
-    result/<run>/<row>/         cam/, ir_label/, sem_seg/, train_log.jsonl, irn_train_log.jsonl,
-                                seed_eval.json, mask_eval.json, seed_timing.json
+    result/<run>/               config.json, log.txt, timings.json, memory.json, seed_table.txt,
+                                table2.txt, table3.txt, report.md, vis/
+    result/<run>/<row>/         cam/, ir_label/, sem_seg/, seg_pred/, train_log.jsonl,
+                                irn_train_log.jsonl, seg_train_log.jsonl, seed_eval.json,
+                                mask_eval.json, seg_eval.json, seed_timing.json
     WOoD_dataset/<run>/         the mining outputs and ood_list.txt
     Data/<run>/VOC2012/         the synthetic data set (synthetic presets)
 
@@ -15,16 +17,9 @@ the end; while it trains, its per-epoch checkpoint is `X.pth.resume` (never read
 """
 import os
 
-from misc.run_models import classifier_of
+from misc.chain.row_names import check_name, classifier_of
 
 SESS, RESULT, OOD_DATA, DATA = "sess", "result", "WOoD_dataset", "Data"
-
-
-def check_name(flag, value):
-    """Names become folder and file names: no path separators, no '..', not empty."""
-    if not value or "/" in value or os.sep in value or value in (".", ".."):
-        raise ValueError(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'): names stay inside the run folders")
-    return value
 
 
 # Path flags a user may give; `args.given_paths` lists the ones given, whose files are the user's.
@@ -105,13 +100,13 @@ def mining_file(args, name):
     return os.path.join(mining_dir(args), name)
 
 
-def checkpoint_of(args, model):
+def checkpoint_of(args, row):
     """The classifier of a row: baseline -> --cam_weights_name; other names ->
     sess/<run>/cam_<name>.pth (step 4's); <name>_advcam rows share their classifier's."""
-    model = classifier_of(model)
-    if model == "baseline":
+    row = classifier_of(row)
+    if row == "baseline":
         return args.cam_weights_name
-    return os.path.join(args.sess_dir, f"cam_{model}.pth")
+    return os.path.join(args.sess_dir, f"cam_{row}.pth")
 
 
 def irn_checkpoint(args, row):
@@ -130,69 +125,69 @@ def seg_checkpoint(args, row):
 
 
 def seg_train_log(args, row):
-    return os.path.join(model_dir(args, row), f"seg_train_log{seg_suffix(args)}.jsonl")
+    return os.path.join(row_dir(args, row), f"seg_train_log{seg_suffix(args)}.jsonl")
 
 
 def seg_eval(args, row):
-    return os.path.join(model_dir(args, row), f"seg_eval{seg_suffix(args)}.json")
+    return os.path.join(row_dir(args, row), f"seg_eval{seg_suffix(args)}.json")
 
 
 def seg_pred_dir(args, row):
-    return os.path.join(model_dir(args, row), f"seg_pred{seg_suffix(args)}")
+    return os.path.join(row_dir(args, row), f"seg_pred{seg_suffix(args)}")
 
 
 def table3_file(args):
     return result_file(args, f"table3{seg_suffix(args)}.txt")
 
 
-def model_dir(args, model):
-    return os.path.join(args.result_dir, model)
+def row_dir(args, row):
+    return os.path.join(args.result_dir, row)
 
 
-def output_dir(args, model, models, override, flag, folder):
-    """result/<run>/<model>/<folder>, or the official-style explicit folder `override`, which
+def output_dir(args, row, rows, override, flag, folder):
+    """result/<run>/<row>/<folder>, or the official-style explicit folder `override`, which
     names one folder and so is allowed only when a single classifier is selected."""
     if override:
-        if len(models) > 1:
+        if len(rows) > 1:
             raise ValueError(f"{flag} names one folder; use it with a single --cam_models entry")
         return override
-    return os.path.join(model_dir(args, model), folder)
+    return os.path.join(row_dir(args, row), folder)
 
 
-def cam_dir(args, model, models):
-    return output_dir(args, model, models, args.cam_out_dir, "--cam_out_dir", "cam")
+def cam_dir(args, row, rows):
+    return output_dir(args, row, rows, args.cam_out_dir, "--cam_out_dir", "cam")
 
 
-def ir_label_dir(args, model, models):
-    return output_dir(args, model, models, args.ir_label_out_dir, "--ir_label_out_dir", "ir_label")
+def ir_label_dir(args, row, rows):
+    return output_dir(args, row, rows, args.ir_label_out_dir, "--ir_label_out_dir", "ir_label")
 
 
-def sem_seg_dir(args, model, models):
-    return output_dir(args, model, models, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")
+def sem_seg_dir(args, row, rows):
+    return output_dir(args, row, rows, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")
 
 
-def train_log(args, model):
-    return os.path.join(model_dir(args, model), "train_log.jsonl")
+def train_log(args, row):
+    return os.path.join(row_dir(args, row), "train_log.jsonl")
 
 
 def irn_train_log(args, row):
-    return os.path.join(model_dir(args, row), "irn_train_log.jsonl")
+    return os.path.join(row_dir(args, row), "irn_train_log.jsonl")
 
 
 def pretrain_log(args):
     return os.path.splitext(args.backbone_weights)[0] + "_log.jsonl"
 
 
-def seed_eval(args, model):
-    return os.path.join(model_dir(args, model), "seed_eval.json")
+def seed_eval(args, row):
+    return os.path.join(row_dir(args, row), "seed_eval.json")
 
 
-def mask_eval(args, model):
-    return os.path.join(model_dir(args, model), "mask_eval.json")
+def mask_eval(args, row):
+    return os.path.join(row_dir(args, row), "mask_eval.json")
 
 
-def seed_timing(args, model):
-    return os.path.join(model_dir(args, model), "seed_timing.json")
+def seed_timing(args, row):
+    return os.path.join(row_dir(args, row), "seed_timing.json")
 
 
 def result_file(args, name):

@@ -3,7 +3,7 @@
 Every training step (0b pretraining stand-in, 1 F_in, 4 W-OoD, 8 IRN, 11 Table 3's network)
 calls `fit`, giving it the network, its optimizer, the loader and a `loss_of(model, batch)` that
 forwards through `model` and returns (loss, {name: float}). The engine owns the rest:
-- torchrun (misc/distributed.py): `model` is the network in DistributedDataParallel, the loader
+- torchrun (misc/chain/distributed.py): `model` is the network in DistributedDataParallel, the loader
   gives each rank its share of every global batch, the epoch log averages over ranks, and only
   rank 0 writes the log and the checkpoints (the others wait for it); in one process `model` is
   the network and nothing changes;
@@ -15,16 +15,11 @@ forwards through `model` and returns (loss, {name: float}). The engine owns the 
   bit on CPU;
 - the epoch log: one JSON line per epoch, fresh for a new run, rewritten from the checkpoint's
   history and appended to on resume;
-- checkpoints, one layout (`checkpoint_dict`): model, optimizer, step, epoch, the seed the
-  epochs derive theirs from, model config, resolved flags, what it was made from, history and
-  the checksum of the weights. After every epoch but the last, `<path>.resume` (atomic); after
-  the last, `<path>` itself, then its made-from record (misc/rerun.py), then the resume file
-  is removed. Downstream steps read only `<path>`, so a half-trained network is never taken as
-  finished;
-- one loader (`load_checkpoint`): map_location cpu, weights_only, and errors that name the file
-  when it is missing, truncated or of another model (`load_weights`, strict keys).
+- checkpoints in the one layout of misc/chain/checkpoints.py: after every epoch but the last,
+  `<path>.resume` (atomic); after the last, `<path>` itself, then its made-from record
+  (misc/chain/rerun.py), then the resume file is removed. Downstream steps read only `<path>`,
+  so a half-trained network is never taken as finished.
 """
-import hashlib
 import json
 import logging
 import os
@@ -33,14 +28,15 @@ import time
 import numpy as np
 import torch
 
-from misc import distributed, io_utils, rerun
-from misc.layout import resume_path
-from misc.progress import progress
+from misc import io_utils
+from misc.chain import distributed, rerun
+from misc.chain.amp import set_amp
+from misc.chain.checkpoints import checkpoint_dict, load_checkpoint, load_weights, save_final
+from misc.chain.layout import resume_path
+from misc.chain.progress import progress
 from misc.torchutils import seed_everything
-from net.amp import set_amp
 
 log = logging.getLogger(__name__)
-LAYOUT = "wood-checkpoint-1"
 
 
 def poly_lr(base_lr, step, max_step, power=0.9):
@@ -69,61 +65,6 @@ def epoch_seed(seed, epoch, stream=0):
     return (int(seed) * 1_000_003 + epoch * 7_919 + stream * 104_729) % 2**31
 
 
-def weights_sha1(state_dict):
-    """Checksum of a state dict's names, dtypes, shapes and values (not of the file's bytes)."""
-    digest = hashlib.sha1()
-    for name, tensor in state_dict.items():
-        tensor = tensor.detach().cpu().contiguous().reshape(-1)  # 1-d: a 0-d tensor cannot be viewed as bytes
-        digest.update(f"{name}:{tensor.dtype}:{tuple(state_dict[name].shape)};".encode())
-        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
-    return digest.hexdigest()
-
-
-def load_torch_file(path, what="checkpoint"):
-    """The one torch.load: cpu, weights_only (plain tensors and containers, no code)."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what} not found: {path}")
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # truncated zip, not a torch file, a pickle with objects
-        raise ValueError(f"cannot read {what} {path}: {err.__class__.__name__}: {str(err)[:200]} "
-                         f"(truncated, not a torch file, or not weights-only); delete it to remake it") from err
-
-
-def load_checkpoint(path, what="checkpoint"):
-    """A checkpoint in this project's layout; the error names the file."""
-    checkpoint = load_torch_file(path, what)
-    if not isinstance(checkpoint, dict) or checkpoint.get("layout") != LAYOUT or "model" not in checkpoint:
-        raise ValueError(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout); "
-                         f"retrain it, or pass a file written by this code")
-    return checkpoint
-
-
-def load_weights(module, state_dict, path):
-    """Strict load_state_dict whose error names the file and the first mismatched keys."""
-    own = module.state_dict()
-    missing = [k for k in own if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in own]
-    shapes = [k for k in own if k in state_dict and tuple(own[k].shape) != tuple(state_dict[k].shape)]
-    if missing or unexpected or shapes:
-        raise ValueError(f"{path} holds weights of another model: {len(missing)} missing keys {missing[:3]}, "
-                         f"{len(unexpected)} unexpected {unexpected[:3]}, {len(shapes)} of other shape {shapes[:3]}")
-    module.load_state_dict(state_dict, strict=True)
-
-
-def checkpoint_dict(net, optimizer, epoch, step, seed, model_args, config, made_from, history):
-    state = net.state_dict()
-    return {"layout": LAYOUT, "model": state, "optimizer": optimizer.state_dict(), "epoch": epoch, "step": step,
-            "seed": seed, "model_args": model_args, "config": rerun.as_stored(config),
-            "made_from": rerun.as_stored(made_from), "history": history, "weights_sha1": weights_sha1(state)}
-
-
-def save_final(path, checkpoint):
-    """The finished checkpoint, then its record (content = the weights' checksum)."""
-    io_utils.save_torch(path, checkpoint)
-    rerun.record(path, checkpoint["made_from"], content=checkpoint["weights_sha1"])
-
-
 def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc, model=None):
     """One pass over `loader`: poly lr, forward through `model` (the network, or its DDP wrapper;
     bf16 inside it with --amp), finite check, backward, step. Returns (step after the epoch, the epoch's
@@ -134,7 +75,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
     bar = progress(loader, desc=desc, leave=False, mininterval=1.0)
     for batch in bar:
         set_poly_lr(optimizer, step, max_step)
-        loss, parts = loss_of(model, batch)  # --amp: bf16 inside the network's forward (net/amp.py)
+        loss, parts = loss_of(model, batch)  # --amp: bf16 inside the network's forward (misc/chain/amp.py)
         loss = loss.float()
         check_finite(loss, step)
         optimizer.zero_grad(set_to_none=True)

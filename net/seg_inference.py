@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from misc import imutils
-from misc.crf import crf_refine_probs
+from misc.seeds.crf import crf_refine_probs
 from net.deeplab import upsampled_logits
 
 PROTOCOLS = ("single", "msf", "crf")

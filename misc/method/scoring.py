@@ -10,8 +10,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from misc import imutils
+from misc.chain.progress import progress
 from misc.images import load_rgb
-from misc.progress import progress
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 
 One process (no torchrun: WORLD_SIZE unset) is the default, and every function here is then the
 identity or a no-op, so the single-process run is exactly what it was. Under torchrun:
-- training steps (misc/engine.py) wrap the network in DistributedDataParallel and give each rank
+- training steps (misc/chain/engine.py) wrap the network in DistributedDataParallel and give each rank
   its share of every global batch (`RankShare`): the batch flags stay the global batch (IRN's 16
   is 16 over all ranks), each rank loads batch / world images, and the ranks' batches together
   are the one-process run's (only the random augmentation of each image differs);
@@ -103,7 +103,7 @@ def wrap(net, device):
 
 class RankShare(torch.utils.data.Sampler):
     """This rank's slice of every global batch the one-process loader would draw: the base
-    sampler's order (the same on every rank, from the loader's generator, which misc/engine.py
+    sampler's order (the same on every rank, from the loader's generator, which misc/chain/engine.py
     reseeds each epoch from (seed, epoch)), cut into global batches of `batch`, rank r taking
     images r * b .. (r + 1) * b - 1 of each (b = batch / world). The ranks' batches together are
     the one-process run's batches, in the same order; the last incomplete batch is dropped."""

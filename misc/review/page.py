@@ -4,7 +4,7 @@ Opens from the file system, no server: review.html (the index: per class, how ma
 and how many marked, a link to the class's page, the export), one review_<nn>_<class>.html per
 class with its kept candidates in score order, review.js and review_candidates.js (the behaviour
 and the full candidate list, loaded by <script src>: file:// pages cannot fetch), and
-thumbnails/ (JPEG files, misc/review_thumbnails.py). All in one folder: Firefox shares a file://
+thumbnails/ (JPEG files, misc/review/thumbnails.py). All in one folder: Firefox shares a file://
 page's localStorage only with pages in its folder. Made for ~10,000 candidates: lazy images in
 fixed boxes (no reflow while they load), one class per page.
 
@@ -23,8 +23,8 @@ import os
 import re
 
 from misc import io_utils
-from misc.review_script import SCRIPT, STYLE
-from misc.review_thumbnails import MAX_SIDE, make_thumbnails
+from misc.review.script import SCRIPT, STYLE
+from misc.review.thumbnails import MAX_SIDE, make_thumbnails
 
 DECISIONS = ("positive", "negative")
 INDEX, SCRIPT_FILE, CANDIDATES_FILE = "review.html", "review.js", "review_candidates.js"

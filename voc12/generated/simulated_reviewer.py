@@ -6,7 +6,7 @@ an image is positive when the generator drew an object of any class into it.
 import json
 import os
 
-from voc12.synthetic import SIDECAR_NAME
+from voc12.generated.synthetic import SIDECAR_NAME
 
 
 def simulated_positives(ood_root, ids):
