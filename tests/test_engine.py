@@ -1,4 +1,4 @@
-"""misc/chain/engine.py: the poly schedule, the checkpoint layout and loader, resume equals no kill."""
+"""misc/chain/engine.py and checkpoints.py: the poly schedule, the checkpoint layout and loader, resume equals no kill."""
 import json
 import os
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from misc.chain import engine, rerun
+from misc.chain import checkpoints, engine, rerun
 from misc.chain.layout import resume_path
 from misc.torchutils import make_loader
 
@@ -55,7 +55,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tmp_path):
     with pytest.raises(Interrupt):
         train()
     assert os.path.isfile(resume_path(path)) and not os.path.isfile(path)  # only the epoch-1 checkpoint
-    assert engine.load_checkpoint(resume_path(path))["epoch"] == 1
+    assert checkpoints.load_checkpoint(resume_path(path))["epoch"] == 1
     train, path = _toy(tmp_path / "b")  # a fresh process: new net and optimizer, same flags
     resumed = train()
     assert resumed["weights_sha1"] == reference["weights_sha1"]  # bit for bit on CPU
@@ -74,7 +74,7 @@ def test_resume_file_from_other_inputs_is_not_used(tmp_path):
     train, path = _toy(tmp_path / "b", stop_at=5)
     with pytest.raises(Interrupt):
         train()
-    saved = engine.load_checkpoint(resume_path(path))
+    saved = checkpoints.load_checkpoint(resume_path(path))
     saved["made_from"], saved["model"]["weight"] = {"toy": 2}, saved["model"]["weight"] + 1  # other inputs
     torch.save(saved, resume_path(path))
     retrained = _toy(tmp_path / "b")[0]()  # starts over instead of resuming from the foreign file
@@ -84,11 +84,11 @@ def test_resume_file_from_other_inputs_is_not_used(tmp_path):
 def test_checkpoint_layout_holds_what_a_rerun_needs(tmp_path):
     train, path = _toy(tmp_path)
     train()
-    checkpoint = engine.load_checkpoint(path)
+    checkpoint = checkpoints.load_checkpoint(path)
     assert {"layout", "model", "optimizer", "epoch", "step", "seed", "model_args", "config", "made_from", "history",
             "weights_sha1"} <= set(checkpoint)
     assert checkpoint["epoch"] == 3 and checkpoint["step"] == 9 and checkpoint["seed"] == 5
-    assert checkpoint["weights_sha1"] == engine.weights_sha1(checkpoint["model"])
+    assert checkpoint["weights_sha1"] == checkpoints.weights_sha1(checkpoint["model"])
 
 
 def test_loader_names_the_file_when_truncated_foreign_or_of_another_model(tmp_path):
@@ -98,15 +98,15 @@ def test_loader_names_the_file_when_truncated_foreign_or_of_another_model(tmp_pa
     truncated = tmp_path / "truncated.pth"
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="truncated.pth"):
-        engine.load_checkpoint(str(truncated))
+        checkpoints.load_checkpoint(str(truncated))
     bare = tmp_path / "bare.pth"
     torch.save(torch.nn.Linear(4, 1).state_dict(), bare)
     with pytest.raises(ValueError, match="bare.pth.*not a checkpoint of this project"):
-        engine.load_checkpoint(str(bare))
+        checkpoints.load_checkpoint(str(bare))
     with pytest.raises(ValueError, match="toy.pth holds weights of another model"):
-        engine.load_weights(torch.nn.Linear(5, 1), engine.load_checkpoint(path)["model"], path)
+        checkpoints.load_weights(torch.nn.Linear(5, 1), checkpoints.load_checkpoint(path)["model"], path)
     with pytest.raises(FileNotFoundError, match="missing.pth"):
-        engine.load_checkpoint(str(tmp_path / "missing.pth"))
+        checkpoints.load_checkpoint(str(tmp_path / "missing.pth"))
 
 
 def test_training_with_zero_steps_is_an_error(tmp_path):

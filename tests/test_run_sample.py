@@ -107,16 +107,21 @@ def test_names_stay_inside_the_run_folders(flag, value):
 
 
 @pytest.mark.parametrize("argv,named", [
-    (["--cam_eval_thres", "1.5"], "--cam_eval_thres 1.5: must lie in [0, 1]"),
-    (["--ood_score_thres", "-0.1"], "--ood_score_thres -0.1: must lie in [0, 1]"),
-    (["--distance_lambda", "-0.007"], "--distance_lambda -0.007: must not be negative"),
-    (["--exp_times", "-1"], "--exp_times -1: must not be negative"),
-    (["--cam_scales", "1.0,0"], "--cam_scales (1.0, 0.0): every scale must be positive"),
+    (["--cam_eval_thres", "1.5"], "argument --cam_eval_thres: 1.5: must lie in [0, 1]"),
+    (["--ood_score_thres", "-0.1"], "argument --ood_score_thres: -0.1: must lie in [0, 1]"),
+    (["--distance_lambda", "-0.007"], "argument --distance_lambda: -0.007: must not be negative"),
+    (["--exp_times", "-1"], "argument --exp_times: -1: must not be negative"),
+    (["--cam_scales", "1.0,0"], "argument --cam_scales: 1.0,0: takes a comma list of positive numbers"),
     (["--conf_fg_thres", "0.1", "--conf_bg_thres", "0.2"], "--conf_fg_thres 0.1 must be above --conf_bg_thres 0.2"),
-    (["--cluster_K", "0"], "--cluster_K 0: must be at least 1"),
-    (["--ood_dist_topk", "0"], "--ood_dist_topk 0.0: must lie in (0, 1]"),
-    (["--cam_resize_long", "640,320"], "--cam_resize_long (640, 320): takes min,max"),
-    (["--cam_num_epoches", "0"], "--cam_num_epoches 0: must be at least 1"),
+    (["--cluster_K", "0"], "argument --cluster_K: 0: must be at least 1"),
+    (["--ood_dist_topk", "0"], "argument --ood_dist_topk: 0: must lie in (0, 1]"),
+    (["--cam_resize_long", "640,320"], "argument --cam_resize_long: 640,320: takes min,max"),
+    (["--cam_num_epoches", "0"], "argument --cam_num_epoches: 0: must be at least 1"),
+    (["--seg_batch_size", "0"], "argument --seg_batch_size: 0: must be at least 1"),
+    (["--ood_score_size", "0"], "argument --ood_score_size: 0: must be at least 1"),
+    (["--syn_context_variation", "1.5"], "argument --syn_context_variation: 1.5: must lie in [0, 1]"),
+    (["--irn_crop_size", "30"], "argument --irn_crop_size: 30: must be a positive multiple of 4"),
+    (["--cluster_K", "five"], "argument --cluster_K: 'five' is not an integer"),
 ])
 def test_bad_flags_are_refused_at_parse_time_naming_the_flag(argv, named, capsys):
     with pytest.raises(SystemExit):

@@ -43,5 +43,5 @@ def amp_record(args):
 
 def set_amp(net, enabled):
     """Turn bf16 autocast on or off for `net` (and return it)."""
-    misc.chain.amp = bool(enabled)
+    net.amp = bool(enabled)
     return net

@@ -23,6 +23,49 @@ def int_tuple(value):
     return tuple(int(v) for v in value.split(","))
 
 
+def ranged(convert, ok, rule, name):
+    """An argparse type: `convert` the text, then refuse a value outside `rule`. argparse puts the
+    flag's name in front of the message ("argument --cluster_K: 0: must be at least 1")."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {name}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text}: {rule}")
+        return value
+
+    parse.__name__, parse.rule = name, rule
+    return parse
+
+
+# A flag's range is part of its definition: each numeric flag of run_sample.py takes one of these.
+fraction = ranged(float, lambda v: 0.0 <= v <= 1.0, "must lie in [0, 1]", "a fraction")
+positive_fraction = ranged(float, lambda v: 0.0 < v <= 1.0, "must lie in (0, 1]", "a fraction")
+positive = ranged(float, lambda v: v > 0, "must be positive", "a number")
+not_negative = ranged(float, lambda v: v >= 0, "must not be negative", "a number")
+count = ranged(int, lambda v: v >= 0, "must not be negative", "an integer")
+at_least_one = ranged(int, lambda v: v >= 1, "must be at least 1", "an integer")
+class_index_or_off = ranged(int, lambda v: v >= -1, "is a class index, or -1 for off", "an integer")
+frozen_stages = ranged(int, lambda v: 0 <= v <= 4, "the backbones have 4 residual stages (0-4)", "an integer")
+# The IR label grid (round(crop / 4)) must equal the network's (ceil(crop / 4)).
+stride4_crop = ranged(int, lambda v: v >= 4 and v % 4 == 0, "must be a positive multiple of 4 (the stride-4 label grid)",
+                      "an integer")
+positive_floats = ranged(float_tuple, lambda v: len(v) > 0 and all(s > 0 for s in v),
+                         "takes a comma list of positive numbers", "a comma list of numbers")
+positive_ints = ranged(int_tuple, lambda v: len(v) > 0 and all(s >= 1 for s in v),
+                       "takes a comma list of positive integers", "a comma list of integers")
+four_widths = ranged(int_tuple, lambda v: len(v) == 4 and all(w >= 1 for w in v), "takes four positive widths",
+                     "a comma list of integers")
+int_range = ranged(int_tuple, lambda v: len(v) == 2 and 0 < v[0] <= v[1], "takes min,max with 0 < min <= max",
+                   "a comma pair of integers")
+float_range = ranged(float_tuple, lambda v: len(v) == 2 and 0 < v[0] <= v[1], "takes min,max with 0 < min <= max",
+                     "a comma pair of numbers")
+sweep = ranged(float_tuple, lambda v: len(v) == 3 and 0 <= v[0] <= v[1] <= 1 and v[2] > 0,
+               "takes start,stop,step with 0 <= start <= stop <= 1 and step > 0", "three comma numbers")
+
+
 class StepParsers:
     """argparse types over a chain of (number, name, module) steps."""
 
@@ -85,9 +128,17 @@ def _shown(value):
 
 
 def check_presets(parser, presets):
-    """A preset key that is not a flag is an error (a misspelt key would be silently ignored)."""
-    dests = {a.dest for a in parser._actions}
+    """A preset key that is not a flag is an error (a misspelt key would be silently ignored), and
+    so is a preset value outside its flag's range (argparse types only see what is typed)."""
+    actions = {a.dest: a for a in parser._actions}
     for name, values in presets.items():
-        unknown = sorted(set(values) - dests)
+        unknown = sorted(set(values) - set(actions))
         if unknown:
             raise ValueError(f"preset {name!r} sets unknown flags: {unknown}")
+        for dest, value in values.items():
+            kind = actions[dest].type
+            if kind is not None and value is not None and hasattr(kind, "rule"):
+                try:
+                    kind(_shown(value))
+                except argparse.ArgumentTypeError as err:
+                    raise ValueError(f"preset {name!r}: --{dest} {err}") from None
