@@ -177,5 +177,18 @@ def main(argv=None):
                  layout.result_file(args, "report.md"), open(table).read().rstrip())
 
 
+def command_line(argv=None):
+    """main() as a command-line tool: a mistake the user can fix (misc/chain/errors.py) ends in one
+    line naming the file or flag and the fix, exit status 2; anything else keeps its traceback."""
+    from misc.chain.errors import UserError
+
+    try:
+        main(argv)
+    except UserError as err:
+        print(f"run_sample.py: error: {err.message()}", file=sys.stderr)
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(command_line())

@@ -7,6 +7,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from misc.chain.errors import BadInput, MissingInput
+
 IGNORE_LABEL = 255
 
 
@@ -28,9 +30,9 @@ def load_rgb(image_dir, image_id):
     """<image_dir>/<id>.jpg as an HxWx3 uint8 array; the error names the file."""
     path = os.path.join(image_dir, image_id + ".jpg")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"image for id '{image_id}' not found: {path}")
+        raise MissingInput(f"image for id '{image_id}' not found: {path}")
     try:
         with Image.open(path) as img:
             return np.asarray(img.convert("RGB"))
     except Exception as err:  # PIL raises several types for broken files
-        raise ValueError(f"cannot read image {path}: {err}") from err
+        raise BadInput(f"cannot read image {path}: {err}") from err

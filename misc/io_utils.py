@@ -15,6 +15,8 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image
 
+from misc.chain.errors import BadInput, MissingInput
+
 TMP_SUFFIX = ".tmp"
 
 
@@ -96,32 +98,32 @@ def load_npy(path, what="array file"):
     without running code: object arrays go through an unpickler that admits arrays only. The
     error names the file. Returns the dict for a 0-d object array, else the array."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what} not found: {path}")
+        raise MissingInput(f"{what} not found: {path}")
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
             readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
             if version not in readers:
-                raise ValueError(f"unsupported .npy version {version}")
+                raise BadInput(f"unsupported .npy version {version}")
             shape, fortran, dtype = readers[version](f)
             if not dtype.hasobject:
                 return np.load(path, allow_pickle=False)
             array = _ArraysOnlyUnpickler(f).load()
     except (pickle.UnpicklingError, ValueError, EOFError, OSError) as err:
-        raise ValueError(f"cannot read {what} {path}: {err} (truncated, not written by this project, or it holds "
-                         f"objects other than arrays)") from err
+        raise BadInput(f"cannot read {what} {path}: {err} (truncated, not written by this project, or it holds "
+                       f"objects other than arrays)") from err
     if not isinstance(array, np.ndarray) or array.shape != shape:
-        raise ValueError(f"cannot read {what} {path}: not a numpy array of shape {shape}")
+        raise BadInput(f"cannot read {what} {path}: not a numpy array of shape {shape}")
     return array.item() if array.shape == () else array
 
 
 def load_cam_dict(path):
     """Read an IRN-format CAM file: {"keys": (K,), "cam": (K,h,w), "high_res": (K,H,W)}."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"CAM file not found: {path} (run step 5, make_cam, first)")
+        raise MissingInput(f"CAM file not found: {path} (run step 5, make_cam, first)")
     cam = load_npy(path, "CAM file")
     if not isinstance(cam, dict) or not {"keys", "cam", "high_res"} <= set(cam):
-        raise ValueError(f"CAM file {path} is not in IRN's format (a dict with keys, cam, high_res)")
+        raise BadInput(f"CAM file {path} is not in IRN's format (a dict with keys, cam, high_res)")
     return cam
 
 
@@ -145,7 +147,7 @@ def save_lines(path, lines):
 def read_lines(path, what="list"):
     """Non-empty stripped lines of a text file; the error names the file."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what} file not found: {path}")
+        raise MissingInput(f"{what} file not found: {path}")
     with open(path) as f:
         return [line.strip() for line in f if line.strip()]
 
@@ -155,7 +157,7 @@ def read_ids(path, what="id list", empty_hint=""):
     with a warning (counting it twice would weight it twice); errors name the file."""
     lines = read_lines(path, what)
     if not lines:
-        raise ValueError(f"{what} {path} is empty: no image id in it{empty_hint}")
+        raise BadInput(f"{what} {path} is empty: no image id in it{empty_hint}")
     ids = list(dict.fromkeys(lines))
     if len(ids) < len(lines):
         repeated = sorted({i for i in lines if lines.count(i) > 1})
@@ -191,13 +193,13 @@ def save_label_png(path, label, palette):
 def load_label_png(path):
     """Read a palette (or grey) label PNG as HxW uint8 class indices; the error names the file."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"label mask not found: {path}")
+        raise MissingInput(f"label mask not found: {path}")
     try:
         with Image.open(path) as img:
             mode, label = img.mode, np.asarray(img)
     except Exception as err:  # PIL raises several types for broken files
-        raise ValueError(f"cannot read label mask {path}: {err}") from err
+        raise BadInput(f"cannot read label mask {path}: {err}") from err
     if label.ndim != 2:
-        raise ValueError(f"label mask {path} is a {mode} image: expected a palette or grey PNG of class indices "
-                         f"(0 background, 1..C classes, 255 ignore), as VOC's SegmentationClass")
+        raise BadInput(f"label mask {path} is a {mode} image: expected a palette or grey PNG of class indices "
+                       f"(0 background, 1..C classes, 255 ignore), as VOC's SegmentationClass")
     return label

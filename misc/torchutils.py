@@ -6,6 +6,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from misc.chain import distributed
+from misc.chain.errors import NoDevice
 
 
 def resolve_device(name):
@@ -14,7 +15,7 @@ def resolve_device(name):
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
+        raise NoDevice("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
     if name == "cuda" and distributed.world_size() > 1:
         return torch.device("cuda", distributed.local_rank())
     return torch.device(name)

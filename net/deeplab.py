@@ -20,6 +20,7 @@ import torch.nn as nn
 
 from misc.chain.amp import bf16_when_asked
 from misc.chain.checkpoints import load_checkpoint, load_torch_file, load_weights
+from misc.chain.errors import BadInput
 from net.small_resnet import SmallResNet
 
 SEG_NETS = ("deeplabv2", "deeplabv3")
@@ -67,8 +68,8 @@ class ResNet101OS8(nn.Module):
             renamed[{"conv1": "stem.0", "bn1": "stem.1"}.get(head, head) + key[len(head):]] = value
         missing, unexpected = self.load_state_dict(renamed, strict=False)
         if missing or unexpected:
-            raise ValueError(f"{path} is not a torchvision ResNet-101 state dict: missing {missing[:5]}, "
-                             f"unexpected {unexpected[:5]}")
+            raise BadInput(f"{path} is not a torchvision ResNet-101 state dict: missing {missing[:5]}, "
+                           f"unexpected {unexpected[:5]}")
 
 
 class SegNet(nn.Module):

@@ -3,6 +3,7 @@ import logging
 import os
 
 from misc.chain.checkpoints import LAYOUT, load_checkpoint, load_torch_file, load_weights
+from misc.chain.errors import MissingInput
 from net import build_backbone, find_imagenet_weights, torchvision_cache_dir
 from net.cam_net import CAMNet
 
@@ -14,16 +15,16 @@ def load_pretrained_backbone(backbone, args):
     if args.backbone == "resnet50":
         path = find_imagenet_weights(args.backbone_weights)
         if path is None:
-            raise FileNotFoundError(
-                "no ImageNet ResNet-50 weights: pass --backbone_weights PATH (a torchvision state dict) or put "
-                f"resnet50-0676ba61.pth in torchvision's cache {torchvision_cache_dir()}; "
-                "or --backbone_pretrained false to train from scratch")
+            raise MissingInput(
+           "no ImageNet ResNet-50 weights: pass --backbone_weights PATH (a torchvision state dict) or put "
+           f"resnet50-0676ba61.pth in torchvision's cache {torchvision_cache_dir()}; "
+           "or --backbone_pretrained false to train from scratch")
         backbone.load_imagenet(path)
     else:
         path = args.backbone_weights
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"pretrained small backbone not found: {path} (run step 0b, "
-                                    f"--pretrain_backbone_pass true, or --backbone_pretrained false)")
+            raise MissingInput(f"pretrained small backbone not found: {path} (run step 0b, "
+                               f"--pretrain_backbone_pass true, or --backbone_pretrained false)")
         load_weights(backbone, small_backbone_state(path), path)
     log.info("backbone %s initialised from %s", args.backbone, path)
 

@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from misc.chain.checkpoints import load_torch_file
+from misc.chain.errors import BadInput, MissingInput
 
 TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 
@@ -21,7 +22,7 @@ def find_imagenet_weights(weights_path):
     """The explicit path if given, else a torchvision cache file; None if neither exists."""
     if weights_path:
         if not os.path.isfile(weights_path):
-            raise FileNotFoundError(f"--backbone_weights file not found: {weights_path}")
+            raise MissingInput(f"--backbone_weights file not found: {weights_path}")
         return weights_path
     for name in TORCHVISION_FILES:
         path = os.path.join(torchvision_cache_dir(), name)
@@ -80,7 +81,7 @@ class ResNet50IRN(nn.Module):
         try:
             missing, unexpected = self.load_state_dict(state, strict=False)
         except RuntimeError as err:  # shape mismatches
-            raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: {err}") from err
+            raise BadInput(f"{path} is not a torchvision ResNet-50 state dict: {err}") from err
         if missing or unexpected:
-            raise ValueError(f"{path} is not a torchvision ResNet-50 state dict: "
-                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+            raise BadInput(f"{path} is not a torchvision ResNet-50 state dict: "
+                           f"missing {missing[:5]}, unexpected {unexpected[:5]}")

@@ -15,6 +15,7 @@ import numpy as np
 
 from misc import io_utils
 from misc.chain import layout, rerun
+from misc.chain.errors import WontOverwrite
 from voc12 import voc_lists
 from voc12.classes import VOC_CLASSES
 from voc12.generated import synthetic
@@ -29,18 +30,18 @@ def _refuse_foreign_tree(folder, cfg, overwrite):
     only with --overwrite prepare_data."""
     path = os.path.join(folder, "synthetic_config.json")
     if os.path.isdir(folder) and os.listdir(folder) and not os.path.isfile(path):
-        raise FileExistsError(f"{folder} is not empty and holds no synthetic data set of this project "
-                              f"(no synthetic_config.json): step 0 will not generate into it. For your own VOC-format "
-                              f"data use --dataset voc (or --preset voc); for the synthetic set give an empty or new "
-                              f"--voc12_root/--ood_root")
+        raise WontOverwrite(f"{folder} is not empty and holds no synthetic data set of this project "
+                            f"(no synthetic_config.json): step 0 will not generate into it. For your own VOC-format "
+                            f"data use --dataset voc (or --preset voc); for the synthetic set give an empty or new "
+                            f"--voc12_root/--ood_root")
     if overwrite or not os.path.isfile(path):
         return
     with open(path) as f:
         existing = json.load(f)
     if existing != dataclasses.asdict(cfg):
         changed = sorted(k for k in existing if existing.get(k) != dataclasses.asdict(cfg).get(k))
-        raise FileExistsError(f"{folder} holds a synthetic set made with other settings ({', '.join(changed)}); "
-                              f"pass --overwrite prepare_data to regenerate it or choose another --voc12_root/--ood_root")
+        raise WontOverwrite(f"{folder} holds a synthetic set made with other settings ({', '.join(changed)}); "
+                            f"pass --overwrite prepare_data to regenerate it or choose another --voc12_root/--ood_root")
 
 
 def made_from(args):

@@ -23,6 +23,7 @@ import os
 from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.amp import amp_record, set_amp
+from misc.chain.errors import UserError
 from misc.method import resumable_scoring
 from misc.method.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
 from misc.report.tables import format_table
@@ -35,7 +36,7 @@ from voc12.generated.synthetic import SIDECAR_NAME
 log = logging.getLogger(__name__)
 
 
-class ReviewPending(RuntimeError):
+class ReviewPending(UserError, RuntimeError):
     """The manual review has not been exported yet; the message says what to do."""
 
 

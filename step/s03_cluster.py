@@ -14,6 +14,7 @@ import numpy as np
 from misc import io_utils
 from misc.chain import layout, rerun, subsets
 from misc.chain.amp import amp_record, set_amp
+from misc.chain.errors import BadInput
 from misc.method.clustering import class_centres, kmeans_centres, predicted_class_centres
 from misc.method.scoring import forward_images
 from misc.torchutils import resolve_device
@@ -52,7 +53,7 @@ def run(args):
                                                         args.ood_score_batch_size, args.ood_feature_size or None,
                                                         "features D_ood", kernel=args.resize_kernel)
     if bad_in or bad_ood:
-        raise ValueError(f"unreadable images: {sorted(bad_in) + sorted(bad_ood)}")
+        raise BadInput(f"unreadable images: {sorted(bad_in) + sorted(bad_ood)}")
     p_in = class_centres(z_in, np.stack([labels[i] for i in in_ids]))
     if args.ood_cluster == "kmeans":
         if len(ood_ids) < args.cluster_K:

@@ -17,8 +17,10 @@ import torch
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
 from misc.chain.engine import epoch_seed, fit
+from misc.chain.errors import MissingInput
 from misc.chain.subsets import ood_ids, train_ids
 from misc.method.cam_training import CLASSIFIER_FLAGS, build_optimizer
+from misc.method.clustering import load_cluster_file
 from misc.method.release_ood_climb import class_mask, climb_top_logit
 from misc.method.wood_loss import classification_loss, distance_loss
 from misc.torchutils import make_loader, resolve_device, seed_everything
@@ -51,8 +53,8 @@ def build_loaders(args, num_classes):
 
 def load_centres(args, device):
     if not os.path.isfile(args.cluster_file):
-        raise FileNotFoundError(f"cluster file not found: {args.cluster_file} (run step 3, --cluster_pass true)")
-    clusters = io_utils.load_npy(args.cluster_file, "cluster file")
+        raise MissingInput(f"cluster file not found: {args.cluster_file} (run step 3, --cluster_pass true)")
+    clusters = load_cluster_file(args.cluster_file)
     centres = (torch.from_numpy(clusters["class_centres"]).to(device), torch.from_numpy(clusters["ood_centres"]).to(device))
     return centres, clusters["feature_norm_in"]
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
+from misc.chain.errors import BadInput
 from misc.chain.layout import cam_dir
 from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
@@ -37,7 +38,7 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
         cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
         gt = load_gt_mask(voc_root, image_id)
         if gt.shape != cam["high_res"].shape[1:]:
-            raise ValueError(f"CAM of '{image_id}' is {cam['high_res'].shape[1:]} but its mask is {gt.shape}")
+            raise BadInput(f"CAM of '{image_id}' is {cam['high_res'].shape[1:]} but its mask is {gt.shape}")
         for t in thresholds:
             confusions[t].update(cam_to_seed(cam["high_res"], cam["keys"], t), gt)
     return {t: c.scores() for t, c in confusions.items()}

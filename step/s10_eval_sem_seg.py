@@ -9,6 +9,7 @@ import os
 
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
+from misc.chain.errors import BadInput
 from misc.chain.layout import sem_seg_dir
 from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
@@ -26,7 +27,7 @@ def evaluate_masks(ids, mask_dir, voc_root, num_classes):
         path = os.path.join(mask_dir, image_id + ".png")
         mask, gt = io_utils.load_label_png(path), load_gt_mask(voc_root, image_id)
         if mask.shape != gt.shape:
-            raise ValueError(f"pseudo-mask of '{image_id}' ({path}) is {mask.shape} but its ground truth is {gt.shape}")
+            raise BadInput(f"pseudo-mask of '{image_id}' ({path}) is {mask.shape} but its ground truth is {gt.shape}")
         confusion.update(mask, gt)
     return confusion.scores()
 

@@ -19,6 +19,7 @@ from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.checkpoints import load_weights
 from misc.chain.engine import fit, with_base_lr
+from misc.chain.errors import MissingInput
 from misc.chain.row_names import FULL_SUPERVISION
 from misc.chain.rows import seg_rows, selected_rows
 from misc.chain.subsets import seg_ids
@@ -44,9 +45,9 @@ def pretrained_file(args):
     """The backbone's ImageNet (resnet101) or stand-in (small) weights; a clear error when missing."""
     path = args.seg_backbone_weights if args.seg_backbone == "resnet101" else args.backbone_weights
     if not path or not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
-            f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
+        raise MissingInput(
+       f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
+       f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
     return path
 
 

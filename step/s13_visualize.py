@@ -26,6 +26,7 @@ from misc.chain.row_names import classifier_of
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import infer_ids
 from misc.images import load_rgb
+from misc.method.clustering import load_cluster_file
 from misc.method.scoring import forward_images
 from misc.metrics import cam_to_seed
 from misc.report import plots
@@ -73,7 +74,7 @@ def image_rows(args, image_id, rows, seg_nets=None, device=None):
 
 
 def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
-    clusters = io_utils.load_npy(args.cluster_file, "cluster file")
+    clusters = load_cluster_file(args.cluster_file)
     assignment, ids = clusters["ood_assignment"], clusters["ood_ids"]
     largest = np.argsort(-np.bincount(assignment))[:max_clusters]
     rows = []

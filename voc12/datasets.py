@@ -10,6 +10,7 @@ from torch.utils.data import Dataset
 
 from misc import imutils, io_utils
 from misc.chain import layout
+from misc.chain.errors import UnknownId
 from misc.images import load_rgb  # noqa: F401  (re-exported)
 from misc.io_utils import load_label_png
 from misc.torchutils import make_loader
@@ -35,7 +36,7 @@ class ClassificationDataset(Dataset):
         if self.labels is None:
             return np.zeros(self.num_classes, np.float32)
         if image_id not in self.labels:
-            raise KeyError(f"id '{image_id}' has no class label")
+            raise UnknownId(f"id '{image_id}' has no class label")
         return self.labels[image_id]
 
     def __getitem__(self, index):

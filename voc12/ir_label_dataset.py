@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from misc import imutils
+from misc.chain.errors import BadInput
 from misc.io_utils import load_label_png
 from misc.seeds.path_index import affinity_labels
 from voc12.classes import IGNORE_LABEL
@@ -35,7 +36,7 @@ def label_on_grid(label, sampling="centre"):
         return imutils.resize(label, size, "nearest")
     if sampling == "corner":
         return cv2.resize(np.ascontiguousarray(label), (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
-    raise ValueError(f"unknown label sampling '{sampling}' (use {' or '.join(LABEL_SAMPLINGS)})")
+    raise BadInput(f"unknown label sampling '{sampling}' (use {' or '.join(LABEL_SAMPLINGS)})")
 
 
 class IRLabelDataset(Dataset):
@@ -44,7 +45,7 @@ class IRLabelDataset(Dataset):
     def __init__(self, ids, image_dir, label_dir, radius, resize_long, crop_size, augment="resize_long",
                  scale_range=(0.5, 1.5), kernel="cv2_bilinear", label_sampling="centre", pair_sources="interior"):
         if augment not in AUGMENTS:
-            raise ValueError(f"unknown IRN augmentation '{augment}' (use {' or '.join(AUGMENTS)})")
+            raise BadInput(f"unknown IRN augmentation '{augment}' (use {' or '.join(AUGMENTS)})")
         self.ids, self.image_dir, self.label_dir = list(ids), image_dir, label_dir
         self.radius, self.resize_long, self.crop_size = radius, resize_long, crop_size
         self.augment, self.scale_range, self.kernel = augment, scale_range, kernel

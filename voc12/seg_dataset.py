@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import Dataset
 
 from misc import imutils
+from misc.chain.errors import BadInput
 from misc.images import IGNORE_LABEL, load_rgb
 from misc.io_utils import load_label_png
 
@@ -30,7 +31,7 @@ class SegTrainDataset(Dataset):
         image_id = self.ids[index]
         img, mask = load_rgb(self.image_dir, image_id), self.mask_of(image_id)
         if img.shape[:2] != mask.shape:
-            raise ValueError(f"mask of '{image_id}' is {mask.shape}, its image {img.shape[:2]}")
+            raise BadInput(f"mask of '{image_id}' is {mask.shape}, its image {img.shape[:2]}")
         rng = np.random  # seeded per epoch (misc/chain/engine.py)
         size = imutils.scaled_size(img.shape, self.scales[rng.randint(len(self.scales))])
         img, mask = imutils.resize(img, size, self.kernel), imutils.resize(mask, size, "nearest")

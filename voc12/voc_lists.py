@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from misc.chain.errors import BadInput, MissingInput, UnknownId
 from misc.io_utils import load_label_png, load_npy, read_ids
 from voc12.classes import IGNORE_LABEL
 
@@ -19,7 +20,7 @@ def seg_list_path(voc_root, split):
 
 def require_dir(path, what):
     if not os.path.isdir(path):
-        raise FileNotFoundError(f"{what} not found: {path}")
+        raise MissingInput(f"{what} not found: {path}")
     return path
 
 
@@ -37,11 +38,11 @@ def labels_from_xml(voc_root, image_id, class_names):
     """Multi-hot (C,) float32 from Annotations/<id>.xml (every object's name)."""
     path = os.path.join(voc_root, "Annotations", image_id + ".xml")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"annotation for id '{image_id}' not found: {path}")
+        raise MissingInput(f"annotation for id '{image_id}' not found: {path}")
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as err:
-        raise ValueError(f"cannot parse annotation {path}: {err}") from err
+        raise BadInput(f"cannot parse annotation {path}: {err}") from err
     label = np.zeros(len(class_names), np.float32)
     for obj in root.findall("object"):
         name = obj.findtext("name", "").strip()
@@ -56,9 +57,9 @@ def find_mask_path(voc_root, image_id):
         path = os.path.join(voc_root, folder, image_id + ".png")
         if os.path.isfile(path):
             return path
-    raise FileNotFoundError(
-        f"segmentation mask for id '{image_id}' not found in "
-        f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
+    raise MissingInput(
+   f"segmentation mask for id '{image_id}' not found in "
+   f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
 
 
 def labels_from_mask(voc_root, image_id, num_classes):
@@ -67,7 +68,7 @@ def labels_from_mask(voc_root, image_id, num_classes):
     values = np.unique(mask)
     values = values[(values > 0) & (values != IGNORE_LABEL)]
     if values.size and values.max() > num_classes:
-        raise ValueError(f"mask of '{image_id}' holds class {values.max()} > {num_classes} classes")
+        raise BadInput(f"mask of '{image_id}' holds class {values.max()} > {num_classes} classes")
     label = np.zeros(num_classes, np.float32)
     label[values.astype(int) - 1] = 1.0
     return label
@@ -79,15 +80,15 @@ def build_cls_labels(voc_root, ids, class_names, source):
         return {i: labels_from_xml(voc_root, i, class_names) for i in ids}
     if source == "mask":
         return {i: labels_from_mask(voc_root, i, len(class_names)) for i in ids}
-    raise ValueError(f"unknown label source '{source}' (use xml or mask)")
+    raise BadInput(f"unknown label source '{source}' (use xml or mask)")
 
 
 def load_cls_labels(path, ids=None):
     """Read the {id: multi-hot} dict; with `ids`, check every id has a label."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"class label file not found: {path} (run step 0, prepare_data)")
+        raise MissingInput(f"class label file not found: {path} (run step 0, prepare_data)")
     labels = load_npy(path, "class label file")
     for image_id in ids or ():
         if image_id not in labels:
-            raise KeyError(f"id '{image_id}' has no class label in {path}")
+            raise UnknownId(f"id '{image_id}' has no class label in {path}")
     return labels

@@ -14,6 +14,7 @@ import torch
 
 from misc import io_utils
 from misc.chain import rerun
+from misc.chain.errors import BadInput, MissingInput
 
 LAYOUT = "wood-checkpoint-1"
 
@@ -31,20 +32,20 @@ def weights_sha1(state_dict):
 def load_torch_file(path, what="checkpoint"):
     """The one torch.load: cpu, weights_only (plain tensors and containers, no code)."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what} not found: {path}")
+        raise MissingInput(f"{what} not found: {path}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated zip, not a torch file, a pickle with objects
-        raise ValueError(f"cannot read {what} {path}: {err.__class__.__name__}: {str(err)[:200]} "
-                         f"(truncated, not a torch file, or not weights-only); delete it to remake it") from err
+        raise BadInput(f"cannot read {what} {path}: {err.__class__.__name__}: {str(err)[:200]} "
+                       f"(truncated, not a torch file, or not weights-only); delete it to remake it") from err
 
 
 def load_checkpoint(path, what="checkpoint"):
     """A checkpoint in this project's layout; the error names the file."""
     checkpoint = load_torch_file(path, what)
     if not isinstance(checkpoint, dict) or checkpoint.get("layout") != LAYOUT or "model" not in checkpoint:
-        raise ValueError(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout); "
-                         f"retrain it, or pass a file written by this code")
+        raise BadInput(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout); "
+                       f"retrain it, or pass a file written by this code")
     return checkpoint
 
 
@@ -55,8 +56,8 @@ def load_weights(module, state_dict, path):
     unexpected = [k for k in state_dict if k not in own]
     shapes = [k for k in own if k in state_dict and tuple(own[k].shape) != tuple(state_dict[k].shape)]
     if missing or unexpected or shapes:
-        raise ValueError(f"{path} holds weights of another model: {len(missing)} missing keys {missing[:3]}, "
-                         f"{len(unexpected)} unexpected {unexpected[:3]}, {len(shapes)} of other shape {shapes[:3]}")
+        raise BadInput(f"{path} holds weights of another model: {len(missing)} missing keys {missing[:3]}, "
+                       f"{len(unexpected)} unexpected {unexpected[:3]}, {len(shapes)} of other shape {shapes[:3]}")
     module.load_state_dict(state_dict, strict=True)
 
 

@@ -2,6 +2,8 @@
 by number or name, and --help that shows each preset's value of a flag."""
 import argparse
 
+from misc.chain.errors import BadInput
+
 
 def str2bool(value):
     """argparse type for booleans that parse both ways (true/false, 1/0, yes/no)."""
@@ -134,11 +136,11 @@ def check_presets(parser, presets):
     for name, values in presets.items():
         unknown = sorted(set(values) - set(actions))
         if unknown:
-            raise ValueError(f"preset {name!r} sets unknown flags: {unknown}")
+            raise BadInput(f"preset {name!r} sets unknown flags: {unknown}")
         for dest, value in values.items():
             kind = actions[dest].type
             if kind is not None and value is not None and hasattr(kind, "rule"):
                 try:
                     kind(_shown(value))
                 except argparse.ArgumentTypeError as err:
-                    raise ValueError(f"preset {name!r}: --{dest} {err}") from None
+                    raise BadInput(f"preset {name!r}: --{dest} {err}") from None

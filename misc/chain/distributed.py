@@ -23,6 +23,8 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from misc.chain.errors import BadInput
+
 
 def world_size():
     return int(os.environ.get("WORLD_SIZE", "1"))
@@ -129,8 +131,8 @@ def shard_loader(loader):
 
     world = world_size()
     if loader.batch_size % world:
-        raise ValueError(f"the batch size {loader.batch_size} is the global batch and must divide by the "
-                         f"{world} ranks (torchrun --nproc_per_node); choose a multiple of {world}")
+        raise BadInput(f"the batch size {loader.batch_size} is the global batch and must divide by the "
+                       f"{world} ranks (torchrun --nproc_per_node); choose a multiple of {world}")
     if not loader.drop_last:
         raise ValueError("a training loader under torchrun must drop its last incomplete batch (drop_last=True)")
     return DataLoader(loader.dataset, batch_size=loader.batch_size // world, drop_last=True,

@@ -32,6 +32,7 @@ from misc import io_utils
 from misc.chain import distributed, rerun
 from misc.chain.amp import set_amp
 from misc.chain.checkpoints import checkpoint_dict, load_checkpoint, load_weights, save_final
+from misc.chain.errors import BadInput
 from misc.chain.layout import resume_path
 from misc.chain.progress import progress
 from misc.torchutils import seed_everything
@@ -109,10 +110,10 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
     on_epoch_end(epoch, record): extra numbers for the epoch's log line (e.g. validation).
     """
     if epochs < 1:
-        raise ValueError(f"{desc}: {epochs} epochs asked for; training needs at least 1")
+        raise BadInput(f"{desc}: {epochs} epochs asked for; training needs at least 1")
     if len(loader) == 0:
-        raise ValueError(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
-                         f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
+        raise BadInput(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
+                       f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
     made_from = rerun.as_stored(made_from)
     loader, model = distributed.shard_loader(loader), distributed.wrap(set_amp(net, amp), device)
     max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []

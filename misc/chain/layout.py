@@ -17,6 +17,7 @@ the end; while it trains, its per-epoch checkpoint is `X.pth.resume` (never read
 """
 import os
 
+from misc.chain.errors import BadInput
 from misc.chain.row_names import check_name, classifier_of
 
 SESS, RESULT, OOD_DATA, DATA = "sess", "result", "WOoD_dataset", "Data"
@@ -33,11 +34,11 @@ def resolve(args):
     args.given_paths = [k for k in PATH_FLAGS if getattr(args, k, None)]
     args.run_name = check_name("--run_name", args.run_name or args.preset)
     if args.run_name.startswith("synthetic_"):
-        raise ValueError(f"--run_name {args.run_name!r}: names starting with 'synthetic_' are the synthetic OoD pools' "
-                         f"folders (WOoD_dataset/synthetic_<run>); choose another name")
+        raise BadInput(f"--run_name {args.run_name!r}: names starting with 'synthetic_' are the synthetic OoD pools' "
+                       f"folders (WOoD_dataset/synthetic_<run>); choose another name")
     check_name("--wood_name", args.wood_name)
     if args.wood_name.endswith("_advcam") or args.wood_name == "baseline":
-        raise ValueError(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
+        raise BadInput(f"--wood_name {args.wood_name!r}: 'baseline' and names ending in _advcam are taken")
     args.sess_dir = os.path.join(SESS, args.run_name)
     args.result_dir = os.path.join(RESULT, args.run_name)
     if args.dataset == "synthetic":
@@ -47,8 +48,8 @@ def resolve(args):
         args.voc12_root = args.voc12_root or os.path.join(DATA, "VOC2012")
         args.ood_root = args.ood_root or os.path.join(OOD_DATA, "openimages")
     if os.path.abspath(mining_dir(args)) == os.path.abspath(args.ood_root):
-        raise ValueError(f"--run_name {args.run_name!r}: step 2 would write its outputs into the OoD pool "
-                         f"{args.ood_root}; choose another run name")
+        raise BadInput(f"--run_name {args.run_name!r}: step 2 would write its outputs into the OoD pool "
+                       f"{args.ood_root}; choose another run name")
     args.ood_list = args.ood_list or os.path.join(mining_dir(args), "ood_list.txt")
     args.list_dir = args.list_dir or os.path.join(args.sess_dir, "lists")
     args.train_list = args.train_list or os.path.join(args.list_dir, "train.txt")
@@ -149,7 +150,7 @@ def output_dir(args, row, rows, override, flag, folder):
     names one folder and so is allowed only when a single classifier is selected."""
     if override:
         if len(rows) > 1:
-            raise ValueError(f"{flag} names one folder; use it with a single --cam_models entry")
+            raise BadInput(f"{flag} names one folder; use it with a single --cam_models entry")
         return override
     return os.path.join(row_dir(args, row), folder)
 

@@ -18,6 +18,7 @@ import logging
 import os
 
 from misc import io_utils
+from misc.chain.errors import WontOverwrite
 
 log = logging.getLogger(__name__)
 STAMP = "made_from.json"
@@ -144,9 +145,9 @@ def must_remake(out_dir, made_from, overwrite, extension):
     path = os.path.join(out_dir, STAMP)
     if os.path.isdir(out_dir) and not os.path.isfile(path) and any(
             f.endswith(extension) for f in os.listdir(out_dir)):
-        raise FileExistsError(f"{out_dir} holds {extension} files that this project did not make (no {STAMP}): "
-                              f"it will not write into it; give an empty or new folder, or switch this step off "
-                              f"to use those files as they are")
+        raise WontOverwrite(f"{out_dir} holds {extension} files that this project did not make (no {STAMP}): "
+                            f"it will not write into it; give an empty or new folder, or switch this step off "
+                            f"to use those files as they are")
     os.makedirs(out_dir, exist_ok=True)
     io_utils.remove_leftovers(out_dir)
     old = _read_json(path)
@@ -192,8 +193,8 @@ def refuse_foreign(args, flag, path, hint):
     """An output path the user gave (--<flag>) that holds something this project did not write
     is the user's: an error, never replaced."""
     if flag in getattr(args, "given_paths", ()) and os.path.exists(path) and not is_ours(path):
-        raise FileExistsError(f"--{flag} {path} exists and was not written by this project (no made-from record): "
-                              f"it will not be replaced; {hint}")
+        raise WontOverwrite(f"--{flag} {path} exists and was not written by this project (no made-from record): "
+                            f"it will not be replaced; {hint}")
 
 
 def record_folder(out_dir, made_from):

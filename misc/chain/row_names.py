@@ -8,6 +8,8 @@ Which rows a run has is misc/chain/rows.py.
 """
 import os
 
+from misc.chain.errors import BadInput
+
 SEED_METHODS = ("cam", "advcam")
 ADVCAM_SUFFIX = "_advcam"
 FULL_SUPERVISION = "full_supervision"
@@ -25,5 +27,5 @@ def seed_method_of(row):
 def check_name(flag, value):
     """Names become folder and file names: no path separators, no '..', not empty."""
     if not value or "/" in value or os.sep in value or value in (".", ".."):
-        raise ValueError(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'): names stay inside the run folders")
+        raise BadInput(f"{flag} {value!r}: a name, not a path (no '/', not '.' or '..'): names stay inside the run folders")
     return value

@@ -1,6 +1,7 @@
 """Which rows a run has: each trained classifier with each seed method (names: misc/chain/row_names.py)."""
 import os
 
+from misc.chain.errors import BadInput, MissingInput
 from misc.chain.layout import checkpoint_of
 from misc.chain.row_names import ADVCAM_SUFFIX, FULL_SUPERVISION, SEED_METHODS, check_name
 
@@ -10,7 +11,7 @@ def seed_methods(args):
     methods = [m.strip() for m in args.cam_method.split(",") if m.strip()]
     unknown = [m for m in methods if m not in SEED_METHODS]
     if unknown or not methods:
-        raise ValueError(f"--cam_method takes a comma list of {', '.join(SEED_METHODS)}; got {args.cam_method!r}")
+        raise BadInput(f"--cam_method takes a comma list of {', '.join(SEED_METHODS)}; got {args.cam_method!r}")
     return methods
 
 
@@ -19,7 +20,7 @@ def selected_classifiers(args):
     if args.cam_models == "auto":
         classifiers = [c for c in ("baseline", args.wood_name) if os.path.isfile(checkpoint_of(args, c))]
         if not classifiers:
-            raise FileNotFoundError(f"no trained classifier found ({checkpoint_of(args, 'baseline')}); run step 1")
+            raise MissingInput(f"no trained classifier found ({checkpoint_of(args, 'baseline')}); run step 1")
         return classifiers
     return [check_name("--cam_models", c.strip()) for c in args.cam_models.split(",") if c.strip()]
 
@@ -29,7 +30,7 @@ def selected_rows(args):
     classifiers = selected_classifiers(args)
     bad = [c for c in classifiers if c.endswith(ADVCAM_SUFFIX)]
     if bad:
-        raise ValueError(f"classifier names may not end in {ADVCAM_SUFFIX} (that names AdvCAM rows): {bad}")
+        raise BadInput(f"classifier names may not end in {ADVCAM_SUFFIX} (that names AdvCAM rows): {bad}")
     return [c if method == "cam" else c + ADVCAM_SUFFIX for method in seed_methods(args) for c in classifiers]
 
 

@@ -3,6 +3,7 @@ the images steps 5-10 and 13 make seeds and masks for (--infer_num: AdvCAM costs
 import numpy as np
 
 from misc import io_utils
+from misc.chain.errors import BadInput
 
 
 def seeded_subset(ids, num, seed):
@@ -37,7 +38,7 @@ def listed_ids(args, which, flag):
         return infer_ids(args)
     if which == "train":
         return io_utils.read_ids(args.train_list, "train list")
-    raise ValueError(f"unknown {flag} '{which}' (use {' or '.join(ID_LISTS)})")
+    raise BadInput(f"unknown {flag} '{which}' (use {' or '.join(ID_LISTS)})")
 
 
 def irn_ids(args):

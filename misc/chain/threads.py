@@ -19,6 +19,8 @@ cores. The rule, applied once by run_sample.py before any step runs:
 """
 import os
 
+from misc.chain.errors import BadInput
+
 
 def cores():
     """The cores this process may run on (its affinity mask, not the machine's count)."""
@@ -39,7 +41,7 @@ def threads_per_process(env=os.environ, n_cores=None, machine=None):
         return None
     if given:
         if not given.isdigit() or int(given) < 1:
-            raise ValueError(f"WOOD_THREADS must be a positive integer or 'as-given', got {given!r}")
+            raise BadInput(f"WOOD_THREADS must be a positive integer or 'as-given', got {given!r}")
         return int(given)
     if "LOCAL_WORLD_SIZE" not in env:
         return None  # one process: torch's setting, unchanged

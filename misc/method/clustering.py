@@ -1,6 +1,8 @@
 """Cluster centres of paper Sec. 3.2: P_in per class, P_ood by K-means or by predicted class."""
 import numpy as np
 
+from misc.chain.errors import BadInput
+
 
 def class_centres(z_in, labels):
     """P_in: (C, D) mean feature of the images labelled with each class (Sec. 3.2).
@@ -11,7 +13,7 @@ def class_centres(z_in, labels):
     labels = np.asarray(labels, np.float64)
     counts = labels.sum(0)
     if (counts == 0).any():
-        raise ValueError(f"classes {np.flatnonzero(counts == 0).tolist()} have no in-distribution image")
+        raise BadInput(f"classes {np.flatnonzero(counts == 0).tolist()} have no in-distribution image")
     return (labels.T @ np.asarray(z_in, np.float64) / counts[:, None]).astype(np.float32)
 
 
@@ -63,3 +65,19 @@ def predicted_class_centres(z_ood, probs_ood):
     assignment = np.searchsorted(kept, predicted)
     centres = np.stack([np.asarray(z_ood)[predicted == c].mean(0) for c in kept]).astype(np.float32)
     return centres, assignment.astype(np.int64), kept
+
+
+CLUSTER_FILE_KEYS = ("class_centres", "ood_centres", "ood_ids", "ood_assignment", "feature_norm_in")
+
+
+def load_cluster_file(path):
+    """Step 3's cluster file (a dict of arrays, written by io_utils.save_npy), its keys checked;
+    the error names the file."""
+    from misc import io_utils
+
+    clusters = io_utils.load_npy(path, "cluster file")
+    missing = [k for k in CLUSTER_FILE_KEYS if not isinstance(clusters, dict) or k not in clusters]
+    if missing:
+        raise BadInput(f"cluster file {path} is not one step 3 wrote (no {', '.join(missing)}); "
+                       f"give step 3's file, or leave --cluster_file out to make it")
+    return clusters

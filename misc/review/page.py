@@ -23,6 +23,7 @@ import os
 import re
 
 from misc import io_utils
+from misc.chain.errors import BadInput, MissingInput
 from misc.review.script import SCRIPT, STYLE
 from misc.review.thumbnails import MAX_SIDE, make_thumbnails
 
@@ -112,7 +113,7 @@ def write_review_pages(out_dir, run_name, candidates, image_dir, decisions_path)
 def read_decisions(path):
     """{id: "positive" | "negative"} from an exported decisions file; errors name file and line."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"review decisions not found: {path}")
+        raise MissingInput(f"review decisions not found: {path}")
     decisions = {}
     with open(path) as f:
         for number, line in enumerate(f, 1):
@@ -121,7 +122,7 @@ def read_decisions(path):
                 continue
             parts = line.split("\t")
             if len(parts) != 3 or parts[2] not in DECISIONS:
-                raise ValueError(f"{path}, line {number}: expected '<id>\\t<class>\\tpositive|negative', got {line!r}")
+                raise BadInput(f"{path}, line {number}: expected '<id>\\t<class>\\tpositive|negative', got {line!r}")
             image_id, _, decision = parts
             # An image marked positive under any class is positive.
             if decisions.get(image_id) != "positive":

@@ -12,6 +12,7 @@ import re
 from PIL import Image
 
 from misc import io_utils
+from misc.chain.errors import BadInput, MissingInput
 
 FOLDER = "thumbnails"
 MAX_SIDE = 160  # pixels; the page shows every thumbnail in a MAX_SIDE x MAX_SIDE box
@@ -32,7 +33,7 @@ def write_thumbnail(source, path):
             img = img.convert("RGB")
             img.thumbnail((MAX_SIDE, MAX_SIDE))
     except Exception as err:  # PIL raises several types for broken files
-        raise ValueError(f"cannot make a thumbnail of {source}: {err}") from err
+        raise BadInput(f"cannot make a thumbnail of {source}: {err}") from err
     # A cache of ten thousand small files: atomic (a kill leaves no half JPEG), not fsynced.
     io_utils.save_image(path, img, quality=85, sync=False)
 
@@ -47,7 +48,7 @@ def make_thumbnails(out_dir, image_dir, image_ids):
     for image_id in dict.fromkeys(image_ids):
         source = os.path.join(image_dir, image_id + ".jpg")
         if not os.path.isfile(source):
-            raise FileNotFoundError(f"image for candidate '{image_id}' not found: {source}")
+            raise MissingInput(f"image for candidate '{image_id}' not found: {source}")
         names[image_id] = thumbnail_name(image_id, source)
         if names[image_id] not in existing:
             write_thumbnail(source, os.path.join(folder, names[image_id]))

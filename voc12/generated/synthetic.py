@@ -18,6 +18,7 @@ import numpy as np
 
 from misc import io_utils
 from misc.chain import layout
+from misc.chain.errors import BadInput
 from misc.chain.progress import progress
 from voc12.classes import voc_palette
 from voc12.generated.draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWERS, draw_distractor, neutral_background,
@@ -54,13 +55,13 @@ class SyntheticConfig:
 
     def validate(self):
         if not 0.0 <= self.cooccurrence <= 1.0:
-            raise ValueError(f"cooccurrence must be in [0, 1], got {self.cooccurrence}")
+            raise BadInput(f"cooccurrence must be in [0, 1], got {self.cooccurrence}")
         if self.image_size < 32:
-            raise ValueError(f"image_size must be >= 32, got {self.image_size}")
+            raise BadInput(f"image_size must be >= 32, got {self.image_size}")
         if not 0.0 <= self.context_variation <= 1.0:
-            raise ValueError(f"context_variation must be in [0, 1], got {self.context_variation}")
+            raise BadInput(f"context_variation must be in [0, 1], got {self.context_variation}")
         if not 0 < self.object_size_min <= self.object_size_max < 1:
-            raise ValueError("need 0 < object_size_min <= object_size_max < 1")
+            raise BadInput("need 0 < object_size_min <= object_size_max < 1")
 
 
 def _rng(cfg, split, index):
