@@ -9,7 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python}
 
-# Steps 0-1: data, the pretraining stand-in (small backbone only) and the baseline F_in.
-# Steps 2-4: mine hard OoDs with F_in, cluster, train W-OoD.
-# Steps 5-6: CAM seeds of both classifiers and their evaluation (Table 1 columns).
+# One call runs the whole chain, steps 0-14 (README, "The chain"):
+#   0-1    data, the pretraining stand-in (small backbone only) and the baseline F_in;
+#   2-4    mine hard OoDs with F_in, cluster, train W-OoD (paper Sec. 3);
+#   5-6    CAM seeds of both classifiers and their evaluation (Table 1);
+#   7-10   IR labels, IRN, random-walk pseudo-masks and their evaluation (Table 2);
+#   11-12  the segmentation network on the pseudo-masks and its evaluation (Table 3);
+#   13-14  pictures and the run report (result/<run>/report.md).
 "$PYTHON" run_sample.py "$@"

@@ -1,6 +1,6 @@
 """Segmentation metrics from streaming confusion matrices (mmsegmentation's way).
 
-As the paper reports them (DESIGN.md, "Conventions"): IoU, precision = TP/(TP+FP) and recall =
+As the paper reports them: IoU, precision = TP/(TP+FP) and recall =
 TP/(TP+FN) per class from one confusion matrix over all images, averaged over the classes with
 background included; Table 1's F1 is the harmonic mean of the mean precision and the mean recall,
 not the mean of per-class F1s.

@@ -1,4 +1,4 @@
-"""Each heavy step's speed against the bare network at the same sizes and batch (issue 16).
+"""Each heavy step's speed against the bare network at the same sizes and batch.
 
     python scripts/bench_steps.py                          # the default run's data and checkpoints
     python scripts/bench_steps.py --images 64 -- --amp true

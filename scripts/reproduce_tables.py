@@ -11,13 +11,13 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
   table4     P_ood by predicted class, and K-means at K = 10, 20, 70 (K = 50 is (f));
   lambda     when does L_d matter: W-OoD with the release's form at lambda 0.07 and 0.7 and with
              Eq. 2 as written at lambda 0.0007 and 0.00007 (the paper's 0.007 is in core);
-  ld         when does L_d matter (issue 17): (b) = BCE on D_ood without L_d at |D_ood| = 6 and 30
+  ld         when does L_d matter: (b) = BCE on D_ood without L_d at |D_ood| = 6 and 30
              (beside fig5a's (f) at the same sizes), tau = 5% and 50% (20% is (f)), lambda 0.07 and
              0.7 in the preset's (release) form (0.007 is (f)); the harder-context hypothesis is a
              data set flag: `--name varied --groups bf -- --syn_context_variation 0.6`;
   bf         Table 5's (b) and (f) alone: does L_d add anything on another data set;
   fig5a      |D_ood| = 6 (one per class), 30, 100 random hard OoDs (all of them is (f));
-  wood       W-OoD (f) alone (with `-- --resize_kernel pil_bicubic`: the kernel's effect, issue 14);
+  wood       W-OoD (f) alone (with `-- --resize_kernel pil_bicubic`: the kernel's effect);
   details    the release's K-means (--kmeans release) and OoD features at long side 128 (the
              synthetic analogue of the release's 500 on VOC; --ood_feature_size), beside (f);
   ood_kinds  the same training with easy OoDs only, and with every candidate unmined (Sec. 3.1);

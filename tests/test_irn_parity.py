@@ -1,4 +1,4 @@
-"""The `voc` preset's IRN / release behaviour (issue 14), each against a value worked out by hand
+"""The `voc` preset's IRN / release behaviour, each against a value worked out by hand
 from the reference code (jiwoon-ahn/irn, naver-ai/w-ood): boundary branch, inference padding,
 label grid, scale augmentation, frozen stages, IRN's training ids, the release's K-means,
 resize rounding. The path index and pair sources are in test_path_index.py."""

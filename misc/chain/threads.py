@@ -1,4 +1,4 @@
-"""The thread rule: never more busy threads than cores (issue 16).
+"""The thread rule: never more busy threads than cores .
 
 On 2 cores, two torch jobs with torch's defaults slowed each other 10-30x, not the 2x that
 sharing explains: each spun 2 OpenMP threads (and step 7 added its CRF processes) on the same 2

@@ -3,7 +3,7 @@
 Every function takes a numpy Generator and draws into HxWx3 uint8 arrays in place. Objects also
 paint a boolean mask so the segmentation ground truth is exact (no anti-aliasing on edges).
 
-Design (DESIGN.md, "The embedded synthetic data set"):
+Design (docs/synthetic_data.md):
 - neutral backgrounds: a family of unrelated textures shared by every class and by the easy OoDs;
 - contexts: "sky" (upper part), "water" and "rail" (lower part), each bound to one class;
 - objects: one shape family and colour family per class, with size, position and colour noise;
@@ -113,7 +113,7 @@ CONTEXT_REGION = {"sky": "top", "water": "bottom", "rail": "bottom"}
 
 
 def vary_context(rng, img, context, line, variation):
-    """Vary a painted context's look (issue 17, "when does L_d matter", hypothesis ii): rotate its
+    """Vary a painted context's look (docs/results.md, "when does L_d matter", hypothesis ii): rotate its
     hue by up to +-90 * variation degrees, scale its brightness by up to +-30 * variation %, and
     with probability `variation` lay stripes of a random angle and period over it. variation 0
     draws nothing from `rng` (the default data set keeps its bytes)."""
