@@ -10,7 +10,7 @@ stand-in, output stride 8, from the pretrained stand-in of step 0b). The backbon
 stays as pretrained while training, statistics and affine parameters (deeplab-pytorch's
 freeze_bn and conv-only parameter groups). forward(x) gives logits at stride 8.
 
-Not deeplab-pytorch's ResNet exactly (README, Table 3): torchvision's layout (stride on the 3x3
+Not deeplab-pytorch's ResNet exactly (docs/paper_setting.md, Table 3): torchvision's layout (stride on the 3x3
 conv, layer3's first block undilated and layer4's at 2, stem pool without ceil_mode, RGB input
 with ImageNet mean/std) where deeplab-pytorch ports the caffe ResNet-101 (stride on the 1x1,
 every block dilated 2 / 4, ceil_mode pool, BGR minus the mean).

@@ -1,5 +1,5 @@
 """The whole chain over several training seeds: claims C8 (the gain survives IRN and Table 3's
-network) and C9 (AdvCAM + W-OoD is the best seed) of the README.
+network) and C9 (AdvCAM + W-OoD is the best seed) of the README's claims table.
 
     python scripts/chain_seeds.py --seeds 0,1,2                    # default preset, AdvCAM on 300 images
     python scripts/chain_seeds.py --seeds 1 --advcam_num 0 -- --X  # one seed, no AdvCAM; flags go to run_sample.py

@@ -4,7 +4,7 @@ One network per row with pseudo-masks (baseline, W-OoD, AdvCAM rows when made): 
 9's masks of the --seg_ids images (`train`: the --train_list, train_aug on VOC; `infer`: the
 --infer_list), never on their ground truth. With --seg_full_supervision (synthetic default) also
 the upper bound `full_supervision`, trained on the ground-truth masks of the same images.
-Recipe flags --seg_* (the `voc` preset: deeplab-pytorch's configs/voc12.yaml, README); the loop,
+Recipe flags --seg_* (the `voc` preset: deeplab-pytorch's configs/voc12.yaml, docs/paper_setting.md); the loop,
 poly schedule, checkpoints and resume are misc/chain/engine.py's. Cross-entropy over the logits
 upsampled to the crop, 255 ignored. Writes sess/<run>/seg_<row>.pth, kept when made from the
 same masks, ids and flags.

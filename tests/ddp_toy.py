@@ -1,4 +1,4 @@
-"""A toy run of misc/engine.fit, under torchrun or alone (tests/test_distributed.py):
+"""A toy run of misc/chain/engine.fit, under torchrun or alone (tests/test_distributed.py):
 
     python tests/ddp_toy.py OUT                                  # one process
     torchrun --standalone --nproc_per_node 2 tests/ddp_toy.py OUT

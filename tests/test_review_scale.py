@@ -1,7 +1,7 @@
 """The review pages with 2,000 candidates, 1,000 on one class page, in headless Chromium: the
 largest page opens with every card, a keypress on the last card marks it, the mark is stored
 for every page, and the page holds no pixels (~250 bytes a card). The times at the paper's
-scale (20,000 candidates) come from scripts/bench_review_pages.py (README)."""
+scale (20,000 candidates) come from scripts/bench_review_pages.py (docs/mining_and_review.md)."""
 import os
 import sys
 

@@ -1,7 +1,7 @@
 """The paper setting's plumbing on a tiny VOC-format mock: every step of `--preset voc` (ResNet-50
 with random weights from a local file, SBD's lists, XML labels, manual review answered by a
 decisions file, IRN on train_aug, W-OoD in the release's form), at small image and crop sizes so
-it fits the suite. scripts/dry_run_voc.py runs the same at VOC's sizes (README, Results)."""
+it fits the suite. scripts/dry_run_voc.py runs the same at VOC's sizes (docs/paper_setting.md, dry run)."""
 import json
 import os
 import sys

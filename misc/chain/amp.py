@@ -5,7 +5,7 @@ torch.autocast(<its device>, bfloat16) around `forward` and the other methods th
 (class maps, boundaries); what comes out is cast back to float32, so the losses, CAMs, random
 walks, metrics and numpy conversions after it run in fp32 as without --amp. bf16 on CUDA, and
 on CPUs too: on this machine's CPU (AMX bf16) the small backbone's forward ran 4.8x and its
-forward + backward 2.8x faster than fp32 (README, Speed)."""
+forward + backward 2.8x faster than fp32 (docs/speed.md)."""
 import functools
 
 import torch

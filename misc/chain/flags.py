@@ -57,7 +57,7 @@ PRESETS = {
                 seg_train_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_batch_size=10, seg_num_epoches=19,
                 seg_learning_rate=2.5e-4, seg_infer_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_full_supervision=False),
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
-    # diverges on the small backbone (feature norm 12 -> 46 within two epochs, README), so L_d
+    # diverges on the small backbone (feature norm 12 -> 46 within two epochs, docs/results.md), so L_d
     # takes the official release's normalisation here.
     # The random walk's 2^exp_times steps scale with the grid: a 24x24 stride-4 grid is ~20x smaller
     # than a VOC image's, so 2^4 steps here match IRN's 2^8 there (2^8 flooded whole images).

@@ -20,9 +20,9 @@ GAP + linear head this is exactly the CAM ReLU(w_c . f) times a detached scalar 
 P_b / (n_c * (P_1 + P_2)), with P_b the pixels where w_c . f > 0 and n_c the positive entries of
 w_c (`gradcam_scale`). The scale matters: lambda = 7 weighs the L1 change of this map, about
 1/(2 n_c) of the CAM (n_c ~ 1000 for ResNet-50). `adv_map="cam"` uses the CAM itself, with
-which lambda = 7 holds the strong region so hard that the climb oscillates (README, Results).
+which lambda = 7 holds the strong region so hard that the climb oscillates (docs/differences.md, AdvCAM).
 
-Differences from the official AdvCAM release (obtain_CAM_masking.py), documented in README.md:
+Differences from the official AdvCAM release (obtain_CAM_masking.py), documented in docs/differences.md:
 - y is the classifier's logit GAP(w . f) (the paper's y); `logit_form="relu_gap"` is the
   release's GAP(ReLU(w . f)).
 - Every scale climbs T steps. The release climbs T // 2 steps at scale 0.5 (for T > 10) and
