@@ -133,3 +133,24 @@ def test_the_voc_preset_takes_l_d_in_the_form_its_lambda_was_set_for():
     assert parse_args(["--preset", "voc"]).distance_form == "release"
     assert parse_args(["--preset", "voc", "--distance_form", "paper"]).distance_form == "paper"
     assert parse_args(["--preset", "voc"]).distance_lambda == 0.007
+
+
+def test_every_numeric_flag_declares_its_range():
+    """A numeric flag's type is one of misc/chain/cli.py's ranged types (a plain int or float would
+    take any value)."""
+    from misc.chain.flags import get_args_parser
+
+    plain = [a.dest for a in get_args_parser()._actions
+             if a.type in (int, float) or (a.type is None and isinstance(a.default, (int, float))
+                                           and not isinstance(a.default, bool))]
+    assert not plain, f"numeric flags without a range: {plain}"
+    ranged = [a for a in get_args_parser()._actions if hasattr(a.type, "rule")]
+    assert len(ranged) > 70
+
+
+def test_a_preset_value_outside_its_flags_range_is_an_error(monkeypatch):
+    import run_sample
+
+    monkeypatch.setitem(run_sample.PRESETS, "smoke", {**run_sample.PRESETS["smoke"], "irn_crop_size": 30})
+    with pytest.raises(ValueError, match="preset 'smoke': --irn_crop_size 30: must be a positive multiple of 4"):
+        parse_args(["--preset", "smoke"])
