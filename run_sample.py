@@ -26,7 +26,7 @@ if os.environ.get("WOOD_THREADS") != "as-given":
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from misc.chain.flags import (CHAIN, OVERWRITE_TRUE, PRESETS, STEP_NAMES, STEPS,  # noqa: F401 (re-exported)
-                             get_args_parser)
+                              get_args_parser, selected_steps)
 
 
 # Steps whose work every rank shares under torchrun: training (DDP), per-image inference (each
@@ -60,20 +60,6 @@ def resolve_defaults(args):
     args.wood_learning_rate = args.wood_learning_rate or args.cam_learning_rate
     args.ood_batch_size = args.ood_batch_size or args.cam_batch_size
     return args
-
-
-def selected_steps(args):
-    """The chain's steps this invocation runs, in order: pass flag on, and in --steps / --from."""
-    chosen = []
-    for index, (_, name, module) in enumerate(CHAIN):
-        if not getattr(args, f"{name}_pass"):
-            continue
-        if args.steps is not None and name not in args.steps:
-            continue
-        if args.from_step is not None and index < args.from_step:
-            continue
-        chosen.append((name, module))
-    return chosen
 
 
 def step_args(args, name):
@@ -172,9 +158,12 @@ def main(argv=None):
         log.info("--- %s done in %.1f s (peak RSS %.0f MB)", module_name, seconds, peak["peak_rss_mb"])
     log.info("wall time per step that did work (s): %s", json.dumps(timings))
     table = layout.result_file(args, "seed_table.txt")
-    if os.path.isfile(table):
-        log.info("seed quality of this run (%s; report: %s):\n%s", table,
-                 layout.result_file(args, "report.md"), open(table).read().rstrip())
+    if os.path.isfile(table) and distributed.is_main():
+        from misc.chain.staleness import stale_notes
+
+        note = stale_notes(args, ("seed_table.txt",)).get("seed_table.txt")
+        log.info("seed quality of this run (%s; report: %s):\n%s%s", table, layout.result_file(args, "report.md"),
+                 open(table).read().rstrip(), f"\n{note}" if note else "")
 
 
 def command_line(argv=None):

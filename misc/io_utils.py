@@ -117,11 +117,43 @@ def load_npy(path, what="array file"):
     return array.item() if array.shape == () else array
 
 
+PNG_END = b"IEND\xaeB`\x82"  # the last chunk of every PNG: type IEND, no data, its CRC
+
+
+def looks_whole(path):
+    """A cheap check that a per-image output is complete, reading only its header and its last
+    bytes: a PNG ends with its IEND chunk; a .npy of plain numbers is header + shape x itemsize
+    bytes; a pickled .npy (IRN's CAM dict) ends with pickle's STOP opcode. Atomic writes make a
+    half-written file impossible from a kill; this catches one damaged afterwards (a full disk,
+    a copy cut short)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            if path.endswith(".png"):
+                f.seek(max(0, size - len(PNG_END)))
+                return f.read() == PNG_END
+            if path.endswith(".npy"):
+                version = np.lib.format.read_magic(f)
+                readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+                shape, _, dtype = readers[version](f)
+                if dtype.hasobject:
+                    f.seek(size - 1)
+                    return f.read(1) == pickle.STOP
+                return size == f.tell() + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    except (OSError, ValueError, KeyError):
+        return False
+    return size > 0
+
+
 def load_cam_dict(path):
     """Read an IRN-format CAM file: {"keys": (K,), "cam": (K,h,w), "high_res": (K,H,W)}."""
     if not os.path.isfile(path):
         raise MissingInput(f"CAM file not found: {path} (run step 5, make_cam, first)")
-    cam = load_npy(path, "CAM file")
+    try:
+        cam = load_npy(path, "CAM file")
+    except BadInput as err:
+        raise BadInput(f"{err.message()}; if step 5 made it, rerun step 5 (make_cam): it remakes damaged files "
+                       f"(--overwrite make_cam remakes every CAM)") from None
     if not isinstance(cam, dict) or not {"keys", "cam", "high_res"} <= set(cam):
         raise BadInput(f"CAM file {path} is not in IRN's format (a dict with keys, cam, high_res)")
     return cam

@@ -16,6 +16,8 @@ import numpy as np
 from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.errors import WontOverwrite
+from misc.chain.flags import selected_steps
+from misc.chain.subsets import check_batches_fit
 from voc12 import voc_lists
 from voc12.classes import VOC_CLASSES
 from voc12.generated import synthetic
@@ -97,6 +99,7 @@ def run(args):
                              "give an empty or new --list_dir (the lists it holds can be passed as --train_list, ...)")
     if not args.overwrite and rerun.folder_is_complete(args.list_dir, made_from(args), LIST_FILES):
         log.info("lists are current, skipping: %s", args.list_dir)
+        check_batches_fit(args, [name for name, _ in selected_steps(args)])
         return rerun.SKIPPED
     if args.dataset == "synthetic":
         class_names, train, val, infer = prepare_synthetic(args)
@@ -104,12 +107,14 @@ def run(args):
         class_names, train, val, infer = prepare_voc(args)
     labels = voc_lists.build_cls_labels(args.voc12_root, sorted(set(train + val + infer)), class_names,
                                         args.label_source)
+    voc_lists.check_mask_sizes(args.voc12_root, list(dict.fromkeys(infer + val)))
     io_utils.save_lines(os.path.join(args.list_dir, "train.txt"), train)
     io_utils.save_lines(os.path.join(args.list_dir, "val.txt"), val)
     io_utils.save_lines(os.path.join(args.list_dir, "infer.txt"), infer)
     io_utils.save_lines(args.class_names_file, class_names)
     io_utils.save_npy(args.cls_labels, labels)
     rerun.record_folder(args.list_dir, made_from(args))
+    check_batches_fit(args, [name for name, _ in selected_steps(args)])
     counts = np.sum([labels[i] for i in train], axis=0).astype(int)
     log.info("lists in %s: train %d, val %d, infer %d ids; train images per class: %s", args.list_dir,
              len(train), len(val), len(infer), dict(zip(class_names, counts.tolist())))

@@ -23,7 +23,7 @@ import os
 from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.amp import amp_record, set_amp
-from misc.chain.errors import UserError
+from misc.chain.errors import BadInput, UserError
 from misc.method import resumable_scoring
 from misc.method.ood_mining import positive_rate, rank_candidates, reviewer_cost, select_hard_ood, threshold_counts
 from misc.report.tables import format_table
@@ -101,11 +101,27 @@ def decisions_for(args, candidates, out_dir):
             f"show a foreground object, press 'Export decisions', save the file as {path}, then rerun step 2 "
             f"(e.g. python run_sample.py ... --mine_ood_pass true, earlier steps skip finished work)")
     decisions = read_decisions(path)
+    check_decisions_match(path, decisions, ids, out_dir)
     unreviewed = [i for i in ids if i not in decisions]
     if unreviewed:
         log.warning("%d candidates have no decision in %s and are left out of D_ood (first: %s)",
                     len(unreviewed), path, unreviewed[:3])
     return {i: decisions[i] for i in ids if i in decisions}
+
+
+def check_decisions_match(path, decisions, ids, out_dir):
+    """A decisions file is this run's only when every id in it is one of this run's candidates:
+    a file exported for another run (other F_in, threshold or pool) would leave D_ood empty or
+    partial without a word."""
+    candidates = set(ids)
+    foreign = [i for i in decisions if i not in candidates]
+    if foreign:
+        matched = len(decisions) - len(foreign)
+        raise BadInput(f"{path} holds decisions for {len(foreign)} ids that are not candidates of this run "
+                       f"(first: {foreign[:3]}); {matched} of its {len(decisions)} ids match the {len(candidates)} "
+                       f"candidates: it was exported for another run. Review this run's pages "
+                       f"({os.path.join(out_dir, 'review.html')}) and export again, or give the right file with "
+                       f"--ood_review_decisions")
 
 
 def run(args):
@@ -130,6 +146,11 @@ def run(args):
     reviewed = [c for c in candidates if c.image_id in decisions]
     chosen = select_hard_ood(reviewed, positives, args.ood_per_class_max or None, args.ood_num_max or None)
 
+    if not chosen:
+        raise BadInput(f"no hard OoD image: {counts['kept_any_class']} of {len(candidate_ids)} candidates reach p(c) >= "
+                       f"{args.ood_score_thres} and {len(positives)} of the reviewed ones are positives "
+                       f"({os.path.join(out_dir, 'candidates.tsv')}); W-OoD needs D_ood: lower --ood_score_thres, "
+                       f"give a larger pool, or check the review")
     r = positive_rate(len(decisions), len(positives)) if args.ood_review != "none" else None
     report = {
         "review": args.ood_review, "threshold": args.ood_score_thres, **counts,

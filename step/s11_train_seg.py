@@ -46,8 +46,8 @@ def pretrained_file(args):
     path = args.seg_backbone_weights if args.seg_backbone == "resnet101" else args.backbone_weights
     if not path or not os.path.isfile(path):
         raise MissingInput(
-       f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
-       f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
+            f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
+            f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
     return path
 
 

@@ -1,7 +1,8 @@
 """Step 14: one markdown report per run, result/<run>/report.md.
 
 Gathers the resolved configuration, every step's wall time and metrics that exist on disk (F_in
-and W-OoD training logs, the mining report, the seed tables) and links step 13's pictures.
+and W-OoD training logs, the mining report, the seed tables) and links step 13's pictures. A
+table whose rows were made from inputs remade since is marked stale (misc/chain/staleness.py).
 """
 import json
 import logging
@@ -11,11 +12,20 @@ from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.row_names import classifier_of
 from misc.chain.rows import selected_rows
+from misc.chain.staleness import stale_notes
 
 log = logging.getLogger(__name__)
 KEY_FLAGS = ("preset", "dataset", "backbone", "seed", "cam_num_epoches", "cam_learning_rate", "distance_form",
              "distance_lambda", "ood_dist_topk", "cluster_K", "ood_cluster", "cam_eval_thres", "ood_review",
              "cam_method", "infer_num", "adv_iter", "AD_coeff", "adv_map")
+
+
+TABLE_TITLES = {
+    "seed_table.txt": "Seed quality (Table 1 columns, %)",
+    "table2.txt": "Pseudo-masks (Table 2 columns, mIoU %)",
+    "table3.txt": "Segmentation network on the val images (Table 3, %): single scale, multi-scale + flip (msf), "
+                  "msf + CRF",
+}
 
 
 def _json(path):
@@ -65,16 +75,12 @@ def build_report(args):
                   f"reviewer cost n/(1-r) = {_fmt(mining['reviewer_cost_n_over_1_minus_r'], 1)}.", "",
                   "| class | p >= threshold | positive | in D_ood |", "|---|---|---|---|"]
         lines += [f"| {c} | {v['kept']} | {v['positive']} | {v['in_ood_list']} |" for c, v in mining["per_class"].items()]
-    table = layout.result_file(args, "seed_table.txt")
-    if os.path.isfile(table):
-        lines += ["", "## Seed quality (Table 1 columns, %)", "", "```", open(table).read().rstrip(), "```"]
-    table2 = layout.result_file(args, "table2.txt")
-    if os.path.isfile(table2):
-        lines += ["", "## Pseudo-masks (Table 2 columns, mIoU %)", "", "```", open(table2).read().rstrip(), "```"]
-    table3 = layout.result_file(args, "table3.txt")
-    if os.path.isfile(table3):
-        lines += ["", "## Segmentation network on the val images (Table 3, %): single scale, multi-scale + flip "
-                  "(msf), msf + CRF", "", "```", open(table3).read().rstrip(), "```"]
+    notes = stale_notes(args)
+    for name, title in TABLE_TITLES.items():
+        table = layout.result_file(args, name)
+        if os.path.isfile(table):
+            lines += ["", f"## {title}", ""] + ([f"**{notes[name]}**", ""] if name in notes else [])
+            lines += ["```", open(table).read().rstrip(), "```"]
     vis_dir = layout.vis_dir(args)
     if os.path.isdir(vis_dir):
         pictures = sorted(f for f in os.listdir(vis_dir) if f.endswith(".png"))

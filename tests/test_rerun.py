@@ -2,6 +2,7 @@
 import json
 import os
 
+import numpy as np
 import pytest
 
 from misc import io_utils
@@ -30,13 +31,31 @@ def test_other_inputs_delete_the_stale_outputs_only(tmp_path):
 def test_per_image_steps_make_the_missing_ids_or_all_of_them(tmp_path):
     folder = str(tmp_path)
     assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "x"}, False, ".png") == ["a", "b", "c"]
-    (tmp_path / "a.png").write_bytes(b"a")
-    (tmp_path / "c.png").write_bytes(b"c")
+    (tmp_path / "a.png").write_bytes(b"a" + io_utils.PNG_END)  # whole: a PNG ends with its IEND chunk
+    (tmp_path / "c.png").write_bytes(b"c" + io_utils.PNG_END)
     assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "x"}, False, ".png") == ["b"]  # a killed run resumes
     assert rerun.ids_to_make(folder, ["a", "b", "c"], {"cam": "y"}, False, ".png") == ["a", "b", "c"]  # other inputs
     assert not (tmp_path / "a.png").exists()  # ... and the stale files are gone first
-    (tmp_path / "a.png").write_bytes(b"a")
+    (tmp_path / "a.png").write_bytes(b"a" + io_utils.PNG_END)
     assert rerun.ids_to_make(folder, ["a", "b"], {"cam": "y"}, True, ".png") == ["a", "b"]  # --overwrite
+
+
+def test_a_damaged_file_is_not_taken_as_finished(tmp_path):
+    from misc.images import voc_palette
+
+    folder, labels = str(tmp_path), np.zeros((6, 6), np.uint8)
+    rerun.ids_to_make(folder, ["a", "b"], {"cam": "x"}, False, ".png")
+    for name in ("a", "b"):
+        io_utils.save_label_png(str(tmp_path / f"{name}.png"), labels, voc_palette())
+    cut = (tmp_path / "b.png").read_bytes()[:-20]
+    (tmp_path / "b.png").write_bytes(cut)
+    assert rerun.ids_to_make(folder, ["a", "b"], {"cam": "x"}, False, ".png") == ["b"]
+    io_utils.save_npy(str(tmp_path / "c.npy"), {"keys": np.arange(2), "cam": np.ones((2, 3, 3), np.float32)})
+    io_utils.save_npy(str(tmp_path / "d.npy"), np.ones((4, 5), np.float32))
+    assert io_utils.looks_whole(str(tmp_path / "c.npy")) and io_utils.looks_whole(str(tmp_path / "d.npy"))
+    for name in ("c.npy", "d.npy"):
+        (tmp_path / name).write_bytes((tmp_path / name).read_bytes()[:-3])
+        assert not io_utils.looks_whole(str(tmp_path / name))
 
 
 def test_a_file_is_kept_only_when_made_from_the_same_record(tmp_path):

@@ -8,6 +8,7 @@ import os
 import xml.etree.ElementTree as ET
 
 import numpy as np
+from PIL import Image
 
 from misc.chain.errors import BadInput, MissingInput, UnknownId
 from misc.io_utils import load_label_png, load_npy, read_ids
@@ -58,8 +59,8 @@ def find_mask_path(voc_root, image_id):
         if os.path.isfile(path):
             return path
     raise MissingInput(
-   f"segmentation mask for id '{image_id}' not found in "
-   f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
+        f"segmentation mask for id '{image_id}' not found in "
+        f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
 
 
 def labels_from_mask(voc_root, image_id, num_classes):
@@ -92,3 +93,22 @@ def load_cls_labels(path, ids=None):
         if image_id not in labels:
             raise UnknownId(f"id '{image_id}' has no class label in {path}")
     return labels
+
+
+def check_mask_sizes(voc_root, ids):
+    """Every ground-truth mask among `ids` has its image's size (header reads only), so a wrong
+    mask stops step 0, not the evaluation after hours of training. Ids without a mask are skipped
+    (train_aug's SBD-only images have none in SegmentationClass)."""
+    wrong = []
+    for image_id in ids:
+        try:
+            mask_path = find_mask_path(voc_root, image_id)
+        except FileNotFoundError:
+            continue
+        image_path = os.path.join(voc_root, "JPEGImages", image_id + ".jpg")
+        with Image.open(image_path) as image, Image.open(mask_path) as mask:
+            if image.size != mask.size:
+                wrong.append(f"{mask_path} is {mask.size[0]}x{mask.size[1]}, its image {image.size[0]}x{image.size[1]}")
+    if wrong:
+        raise BadInput(f"{len(wrong)} ground-truth masks differ in size from their images (first: "
+                       f"{'; '.join(wrong[:3])}); fix or remove those masks in {voc_root}")

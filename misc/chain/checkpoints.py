@@ -36,8 +36,16 @@ def load_torch_file(path, what="checkpoint"):
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # truncated zip, not a torch file, a pickle with objects
-        raise BadInput(f"cannot read {what} {path}: {err.__class__.__name__}: {str(err)[:200]} "
-                       f"(truncated, not a torch file, or not weights-only); delete it to remake it") from err
+        raise BadInput(f"cannot read {what} {path}: {torch_error_summary(err)} (truncated, not a torch file, or it "
+                       f"holds objects other than tensors); if this project wrote it, rerun its step with "
+                       f"--overwrite <step>; if you gave it, give a complete weights-only file") from err
+
+
+def torch_error_summary(err):
+    """torch's error in one line: its class and its first sentence-bearing line (torch's weights-only
+    message runs to a page of advice; its first line says what failed)."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return f"{err.__class__.__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def load_checkpoint(path, what="checkpoint"):

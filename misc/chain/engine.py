@@ -128,7 +128,7 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
     distributed.barrier()
     if os.path.isfile(resume):
         saved = load_checkpoint(resume, "resume checkpoint")
-        if saved["made_from"] == made_from:
+        if rerun.changed(saved["made_from"], made_from) is None:
             load_weights(net, saved["model"], resume)
             optimizer.load_state_dict(saved["optimizer"])
             start_epoch, step, history = saved["epoch"], saved["step"], saved["history"]

@@ -36,6 +36,21 @@ OVERWRITE_TRUE = [n for n in STEP_NAMES if n not in ("prepare_data", "pretrain_b
 
 STEPS = StepParsers(CHAIN, OVERWRITE_TRUE)
 
+
+def selected_steps(args):
+    """The chain's steps this invocation runs, in order, as (name, module): pass flag on, and in
+    --steps / --from."""
+    chosen = []
+    for index, (_, name, module) in enumerate(CHAIN):
+        if not getattr(args, f"{name}_pass"):
+            continue
+        if args.steps is not None and name not in args.steps:
+            continue
+        if args.from_step is not None and index < args.from_step:
+            continue
+        chosen.append((name, module))
+    return chosen
+
 PRESETS = {
     # The paper setting: VOC 2012 + SBD, ImageNet ResNet-50, IRN's schedule. L_d in the release's
     # form: the paper's lambda = 0.007 was set in the authors' code, whose normalisation makes the

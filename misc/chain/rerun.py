@@ -84,10 +84,14 @@ def listing_fingerprint(folder):
 
 def fingerprint(path):
     """What a consumer records of an input: "" if missing; a folder's made_from record checksum
-    (or, unstamped, its listing); a recorded file's content checksum; otherwise its own checksum."""
+    (its paths aside; unstamped, its listing); a recorded file's content checksum; otherwise its own checksum."""
     if os.path.isdir(path):
-        stamp = os.path.join(path, STAMP)
-        return file_sha1(stamp) if os.path.isfile(stamp) else listing_fingerprint(path)
+        stamp = _read_json(os.path.join(path, STAMP))
+        if stamp is None:
+            return listing_fingerprint(path)
+        # the record without the input paths: how a user spells a path does not remake what follows
+        return hashlib.sha1(json.dumps({k: v for k, v in stamp.items() if k != "_paths"}, sort_keys=True)
+                            .encode()).hexdigest()
     if not os.path.isfile(path):
         return ""
     record = _sidecar_if_unchanged(path)
@@ -168,11 +172,21 @@ def ids_to_make(out_dir, ids, made_from, overwrite, extension):
     """The per-image rule of steps 5, 7 and 9: the ids whose `<id><extension>` a step still has to
     write: all of them when the folder must be remade (must_remake, decided and done by rank 0
     alone under torchrun), else those without a file (a killed run resumes). Every rank has the
-    same list before any rank writes, so the ranks' shares (distributed.shard) partition it."""
+    same list before any rank writes, so the ranks' shares (distributed.shard) partition it. A
+    file is finished only when it is whole (io_utils.looks_whole): a damaged one is made again."""
     from misc.chain import distributed
 
     remake = distributed.on_main(lambda: must_remake(out_dir, made_from, overwrite, extension))
-    todo = [i for i in ids if remake or not os.path.isfile(os.path.join(out_dir, i + extension))]
+    if remake:
+        todo = list(ids)
+    else:
+        present = [i for i in ids if os.path.isfile(os.path.join(out_dir, i + extension))]
+        damaged = [i for i in present if not io_utils.looks_whole(os.path.join(out_dir, i + extension))]
+        if damaged and distributed.is_main():
+            log.warning("%s: %d %s files are damaged (cut short: %s...): remaking them", out_dir, len(damaged),
+                        extension, damaged[:3])
+        finished = set(present) - set(damaged)
+        todo = [i for i in ids if i not in finished]
     distributed.barrier()
     return todo
 
@@ -211,5 +225,36 @@ def ids_fingerprint(ids):
 
 
 def fingerprints(paths):
-    """{name: fingerprint(path)} for a step's made_from record."""
-    return {name: fingerprint(path) for name, path in paths.items()}
+    """{name: fingerprint(path)} for a step's made_from record, and the paths themselves under
+    "_paths" (bookkeeping, not compared), so `stale_reason` can later follow them."""
+    return {**{name: fingerprint(path) for name, path in paths.items()},
+            "_paths": {name: path for name, path in paths.items()}}
+
+
+def _record_of(path):
+    """The made-from record of a file (its sidecar) or of a folder (its made_from.json), or None."""
+    if os.path.isdir(path):
+        return _read_json(os.path.join(path, STAMP))
+    saved = _read_json(sidecar(path))
+    return saved.get("made_from") if saved else None
+
+
+def stale_reason(path, _seen=None):
+    """None when every input `path` was made from is still what it was (following the recorded
+    paths back through the inputs' own records); otherwise which input changed, for a reader.
+    Flags are not compared (only the step that makes an output knows which shape it); an output
+    recorded without paths (older runs) counts as current."""
+    seen = {} if _seen is None else _seen
+    if path in seen:
+        return seen[path]
+    seen[path] = None
+    record = _record_of(path) or {}
+    for name, input_path in sorted((record.get("_paths") or {}).items()):
+        if fingerprint(input_path) != record.get(name):
+            seen[path] = f"{input_path} was remade after it"
+            break
+        deeper = stale_reason(input_path, seen) if is_ours(input_path) else None
+        if deeper:
+            seen[path] = deeper
+            break
+    return seen[path]

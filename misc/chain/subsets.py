@@ -64,3 +64,25 @@ def seed_ids(args):
     """The images step 5 makes CAMs for: the infer images, then IRN's training images and the
     images step 9 needs masks of (each once, in list order)."""
     return list(dict.fromkeys(infer_ids(args) + irn_ids(args) + mask_ids(args)))
+
+
+def check_batches_fit(args, steps):
+    """The global batch of each training step among `steps` (names) against its training set,
+    before any training: with drop_last, a batch larger than the set would train for 0 steps (and
+    steps 4, 8 and 11 would find out after the classifiers had trained)."""
+    sets = []
+    if {"train_cam", "train_wood"} & set(steps):
+        sets.append(("--cam_batch_size", args.cam_batch_size, "the train list (--in_num)", train_ids))
+    if "train_irn" in steps:
+        sets.append(("--irn_batch_size", args.irn_batch_size,
+                     f"IRN's training images (--irn_ids {args.irn_ids}, --infer_num)", irn_ids))
+    if "train_seg" in steps:
+        sets.append(("--seg_batch_size", args.seg_batch_size,
+                     f"the segmentation network's images (--seg_ids {args.seg_ids}, --infer_num)", seg_ids))
+    problems = []
+    for flag, batch, what, ids_of in sets:
+        count = len(ids_of(args))
+        if batch > count:
+            problems.append(f"{flag} {batch} is larger than {what}, {count} images")
+    if problems:
+        raise BadInput("; ".join(problems) + ": training would take 0 steps; lower the batch size or use more images")
