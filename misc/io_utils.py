@@ -123,7 +123,7 @@ PNG_END = b"IEND\xaeB`\x82"  # the last chunk of every PNG: type IEND, no data, 
 def looks_whole(path):
     """A cheap check that a per-image output is complete, reading only its header and its last
     bytes: a PNG ends with its IEND chunk; a .npy of plain numbers is header + shape x itemsize
-    bytes; a pickled .npy (IRN's CAM dict) ends with pickle's STOP opcode. Atomic writes make a
+    bytes; a pickled .npy (IRN's CAM dict) ends with pickle's BUILD and STOP opcodes. Atomic writes make a
     half-written file impossible from a kill; this catches one damaged afterwards (a full disk,
     a copy cut short)."""
     try:
@@ -136,9 +136,9 @@ def looks_whole(path):
                 version = np.lib.format.read_magic(f)
                 readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
                 shape, _, dtype = readers[version](f)
-                if dtype.hasobject:
-                    f.seek(size - 1)
-                    return f.read(1) == pickle.STOP
+                if dtype.hasobject:  # a pickled ndarray ends with BUILD (its state), then STOP
+                    f.seek(size - 2)
+                    return f.read(2) == pickle.BUILD + pickle.STOP
                 return size == f.tell() + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     except (OSError, ValueError, KeyError):
         return False

@@ -107,7 +107,7 @@ def run(args):
         class_names, train, val, infer = prepare_voc(args)
     labels = voc_lists.build_cls_labels(args.voc12_root, sorted(set(train + val + infer)), class_names,
                                         args.label_source)
-    voc_lists.check_mask_sizes(args.voc12_root, list(dict.fromkeys(infer + val)))
+    voc_lists.check_mask_sizes(args.voc12_root, sorted(set(train + val + infer)))
     io_utils.save_lines(os.path.join(args.list_dir, "train.txt"), train)
     io_utils.save_lines(os.path.join(args.list_dir, "val.txt"), val)
     io_utils.save_lines(os.path.join(args.list_dir, "infer.txt"), infer)

@@ -110,18 +110,22 @@ def decisions_for(args, candidates, out_dir):
 
 
 def check_decisions_match(path, decisions, ids, out_dir):
-    """A decisions file is this run's only when every id in it is one of this run's candidates:
-    a file exported for another run (other F_in, threshold or pool) would leave D_ood empty or
-    partial without a word."""
+    """A decisions file belongs to this run when it covers this run's candidates. One whose ids
+    miss this run's candidates and name others was exported for another run (another F_in, pool
+    or threshold): used as is, it would leave D_ood empty or partial without a word. A file that
+    covers every candidate and more (reviewed at a lower --ood_score_thres) is this run's."""
     candidates = set(ids)
     foreign = [i for i in decisions if i not in candidates]
-    if foreign:
-        matched = len(decisions) - len(foreign)
+    matched = len(decisions) - len(foreign)
+    covered = candidates <= set(decisions)
+    if foreign and not covered:
         raise BadInput(f"{path} holds decisions for {len(foreign)} ids that are not candidates of this run "
                        f"(first: {foreign[:3]}); {matched} of its {len(decisions)} ids match the {len(candidates)} "
                        f"candidates: it was exported for another run. Review this run's pages "
                        f"({os.path.join(out_dir, 'review.html')}) and export again, or give the right file with "
                        f"--ood_review_decisions")
+    if foreign:
+        log.info("%s: %d decisions for ids that are not candidates at this threshold are ignored", path, len(foreign))
 
 
 def run(args):
@@ -148,7 +152,7 @@ def run(args):
 
     if not chosen:
         raise BadInput(f"no hard OoD image: {counts['kept_any_class']} of {len(candidate_ids)} candidates reach p(c) >= "
-                       f"{args.ood_score_thres} and {len(positives)} of the reviewed ones are positives "
+                       f"{args.ood_score_thres}, {len(decisions)} of them reviewed, {len(positives)} positive "
                        f"({os.path.join(out_dir, 'candidates.tsv')}); W-OoD needs D_ood: lower --ood_score_thres, "
                        f"give a larger pool, or check the review")
     r = positive_rate(len(decisions), len(positives)) if args.ood_review != "none" else None

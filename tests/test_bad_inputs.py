@@ -109,7 +109,7 @@ def test_a_users_checkpoint_given_as_output_is_never_replaced(in_tmp_dir):
     before = mine.read_bytes()
     tiny = ["--preset", "smoke", "--syn_n_train", "12", "--syn_n_val", "4", "--syn_n_probe_per_class", "1",
             "--syn_n_ood_hard", "2", "--syn_n_ood_easy", "2", "--syn_n_ood_positive", "1",
-            "--backbone_pretrained", "false", "--steps", "0,1", "--cam_weights_name", str(mine)]
+            "--backbone_pretrained", "false", "--steps", "0,1", "--cam_batch_size", "4", "--cam_weights_name", str(mine)]
     with pytest.raises(FileExistsError, match="official_f_in.pth exists and was not written by this project.*"
                                               "--train_cam_pass false"):
         main(tiny)

@@ -22,6 +22,13 @@ def test_a_decisions_file_of_another_run_is_refused_naming_it(smoke_copy):
         main([*TINY, "--steps", "2", "--ood_review", "manual", "--ood_review_decisions", str(decisions)])
     assert decisions.read_text().startswith("# exported for another run")
     assert (smoke_copy / "WOoD_dataset/smoke/ood_list.txt").read_bytes() == before_list
+    # A file that covers every candidate and more (reviewed at a lower threshold) is this run's.
+    candidates = [line.split("\t") for line in
+                  (smoke_copy / "WOoD_dataset/smoke/candidates.tsv").read_text().splitlines()[1:]]
+    superset = smoke_copy / "lower_threshold_decisions.txt"
+    superset.write_text("".join(f"{i}\t{c}\tnegative\n" for i, c, *_ in candidates) + "ood_99001\tbird\tnegative\n")
+    main([*TINY, "--steps", "2", "--ood_review", "manual", "--ood_review_decisions", str(superset)])
+    assert len((smoke_copy / "WOoD_dataset/smoke/ood_list.txt").read_text().split()) == len({c[0] for c in candidates})
 
 
 def test_an_empty_d_ood_is_an_error_at_step_2(smoke_copy):
@@ -110,3 +117,50 @@ def test_a_truncated_torch_file_is_summarised_and_never_to_be_deleted(tmp_path):
     assert "cannot read ImageNet weights file" in message and "resnet50-0676ba61.pth" in message
     assert "delete" not in message and "if you gave it, give a complete weights-only file" in message
     assert "\n" not in message
+
+
+def test_the_batch_check_uses_each_steps_own_images(tmp_path):
+    from argparse import Namespace
+
+    from misc.chain.subsets import check_batches_fit
+
+    train = tmp_path / "train.txt"
+    train.write_text("".join(f"i{k}\n" for k in range(20)))
+    args = Namespace(train_list=str(train), infer_list=str(train), in_num=8, subset_seed=0, infer_num=0,
+                     cam_batch_size=16, irn_batch_size=16, seg_batch_size=16, irn_ids="infer", seg_ids="infer")
+    check_batches_fit(args, ["train_cam", "train_irn", "train_seg"])  # F_in trains on all 20; --in_num is step 4's
+    with pytest.raises(BadInput, match="--cam_batch_size 16 is larger than W-OoD's in-distribution images "
+                                       r"\(--in_num\), 8 images"):
+        check_batches_fit(args, ["train_wood"])
+
+
+def test_a_weights_only_refusal_names_its_cause_in_one_line(tmp_path):
+    import datetime
+
+    import torch
+
+    from misc.chain.checkpoints import load_torch_file
+
+    path = tmp_path / "f_in.pth"
+    torch.save({"when": datetime.date(2022, 6, 1)}, path)
+    with pytest.raises(BadInput) as caught:
+        load_torch_file(str(path), "classifier")
+    message = str(caught.value)
+    assert "WeightsUnpickler error" in message and "\x1b" not in message and "\n" not in message
+    assert "weights_only=False" not in message  # torch's advice to load unsafely is not passed on
+
+
+def test_a_recorded_input_that_is_gone_is_named_as_gone(tmp_path):
+    from misc.chain import rerun
+
+    source, out = tmp_path / "cams", tmp_path / "eval.json"
+    source.mkdir()
+    io_utils.save_json(str(source / rerun.STAMP), {"checkpoint": "abc"})
+    io_utils.save_json(str(out), {"miou": 0.5})
+    rerun.record(str(out), rerun.fingerprints({"cam": str(source)}))
+    assert rerun.stale_reason(str(out)) is None
+    io_utils.save_json(str(source / rerun.STAMP), {"checkpoint": "def"})
+    assert rerun.stale_reason(str(out)) == f"{source} was remade after it"
+    (source / rerun.STAMP).unlink()
+    source.rmdir()
+    assert rerun.stale_reason(str(out)) == f"{source} is gone"

@@ -90,7 +90,7 @@ def test_step0_refuses_to_replace_a_tree_made_with_other_settings(in_tmp_dir):
     from step import s00_prepare_data
 
     base = ["--preset", "smoke", "--syn_n_train", "8", "--syn_n_val", "4", "--syn_n_probe_per_class", "1",
-            "--syn_n_ood_hard", "2", "--syn_n_ood_easy", "2", "--syn_n_ood_positive", "1"]
+            "--syn_n_ood_hard", "2", "--syn_n_ood_easy", "2", "--syn_n_ood_positive", "1", "--steps", "0"]
     s00_prepare_data.run(parse_args(base))
     before = digest_tree("Data")
     with pytest.raises(FileExistsError, match="syn_seed|seed"):

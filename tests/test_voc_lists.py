@@ -69,7 +69,7 @@ def test_voc_step0_on_tiny_tree(tiny_voc, in_tmp_dir):
 
     voc, sbd = tiny_voc
     os.makedirs(os.path.join(voc, "JPEGImages"))
-    args = parse_args(["--preset", "voc", "--voc12_root", voc, "--sbd_root", sbd, "--run_name", "t"])
+    args = parse_args(["--preset", "voc", "--voc12_root", voc, "--sbd_root", sbd, "--run_name", "t", "--steps", "0"])
     s00_prepare_data.run(args)
     assert open(args.train_list).read().split() == ["a", "b", "e", "f"]
     assert open(args.infer_list).read().split() == ["a", "b"]

@@ -98,7 +98,7 @@ def load_cls_labels(path, ids=None):
 def check_mask_sizes(voc_root, ids):
     """Every ground-truth mask among `ids` has its image's size (header reads only), so a wrong
     mask stops step 0, not the evaluation after hours of training. Ids without a mask are skipped
-    (train_aug's SBD-only images have none in SegmentationClass)."""
+    (train_aug's SBD-only images have none unless SegmentationClassAug is there)."""
     wrong = []
     for image_id in ids:
         try:
@@ -106,9 +106,15 @@ def check_mask_sizes(voc_root, ids):
         except FileNotFoundError:
             continue
         image_path = os.path.join(voc_root, "JPEGImages", image_id + ".jpg")
-        with Image.open(image_path) as image, Image.open(mask_path) as mask:
-            if image.size != mask.size:
-                wrong.append(f"{mask_path} is {mask.size[0]}x{mask.size[1]}, its image {image.size[0]}x{image.size[1]}")
+        if not os.path.isfile(image_path):  # a missing image is the image readers' error, with its id
+            continue
+        try:
+            with Image.open(image_path) as image, Image.open(mask_path) as mask:
+                image_size, mask_size = image.size, mask.size
+        except OSError as err:
+            raise BadInput(f"cannot read the size of {image_path} or {mask_path}: {err}") from None
+        if image_size != mask_size:
+            wrong.append(f"{mask_path} is {mask_size[0]}x{mask_size[1]}, its image {image_size[0]}x{image_size[1]}")
     if wrong:
         raise BadInput(f"{len(wrong)} ground-truth masks differ in size from their images (first: "
                        f"{'; '.join(wrong[:3])}); fix or remove those masks in {voc_root}")

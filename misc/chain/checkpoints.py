@@ -9,6 +9,7 @@ and write through here.
 """
 import hashlib
 import os
+import re
 
 import torch
 
@@ -42,10 +43,13 @@ def load_torch_file(path, what="checkpoint"):
 
 
 def torch_error_summary(err):
-    """torch's error in one line: its class and its first sentence-bearing line (torch's weights-only
-    message runs to a page of advice; its first line says what failed)."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return f"{err.__class__.__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    """torch's error in one line: its class and the line that names the cause. torch's weights-only
+    message runs to a page of advice (in bold, with escape codes) before its cause, the
+    "WeightsUnpickler error" line; other errors say what failed on their first line."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(err).splitlines()]
+    lines = [line for line in lines if line]
+    cause = next((line for line in lines if "WeightsUnpickler error" in line), lines[0] if lines else "")
+    return f"{err.__class__.__name__}: {cause}".rstrip(": ")
 
 
 def load_checkpoint(path, what="checkpoint"):

@@ -89,8 +89,9 @@ def fingerprint(path):
         stamp = _read_json(os.path.join(path, STAMP))
         if stamp is None:
             return listing_fingerprint(path)
-        # the record without the input paths: how a user spells a path does not remake what follows
-        return hashlib.sha1(json.dumps({k: v for k, v in stamp.items() if k != "_paths"}, sort_keys=True)
+        # the record as save_json writes it, without the input paths: how a user spells a path does
+        # not remake what follows, and a record of an earlier version keeps its checksum
+        return hashlib.sha1((json.dumps({k: v for k, v in stamp.items() if k != "_paths"}, indent=2) + "\n")
                             .encode()).hexdigest()
     if not os.path.isfile(path):
         return ""
@@ -243,14 +244,21 @@ def stale_reason(path, _seen=None):
     """None when every input `path` was made from is still what it was (following the recorded
     paths back through the inputs' own records); otherwise which input changed, for a reader.
     Flags are not compared (only the step that makes an output knows which shape it); an output
-    recorded without paths (older runs) counts as current."""
+    recorded without paths (older runs) counts as current. `_seen` caches reasons and
+    fingerprints over several calls."""
     seen = {} if _seen is None else _seen
     if path in seen:
         return seen[path]
     seen[path] = None
     record = _record_of(path) or {}
     for name, input_path in sorted((record.get("_paths") or {}).items()):
-        if fingerprint(input_path) != record.get(name):
+        if not os.path.exists(input_path):
+            seen[path] = f"{input_path} is gone"
+            break
+        key = ("fingerprint", input_path)
+        if key not in seen:
+            seen[key] = fingerprint(input_path)
+        if seen[key] != record.get(name):
             seen[path] = f"{input_path} was remade after it"
             break
         deeper = stale_reason(input_path, seen) if is_ours(input_path) else None

@@ -71,8 +71,11 @@ def check_batches_fit(args, steps):
     before any training: with drop_last, a batch larger than the set would train for 0 steps (and
     steps 4, 8 and 11 would find out after the classifiers had trained)."""
     sets = []
-    if {"train_cam", "train_wood"} & set(steps):
-        sets.append(("--cam_batch_size", args.cam_batch_size, "the train list (--in_num)", train_ids))
+    if "train_cam" in steps:
+        sets.append(("--cam_batch_size", args.cam_batch_size, "the train list",
+                     lambda a: io_utils.read_ids(a.train_list, "train list")))
+    if "train_wood" in steps:
+        sets.append(("--cam_batch_size", args.cam_batch_size, "W-OoD's in-distribution images (--in_num)", train_ids))
     if "train_irn" in steps:
         sets.append(("--irn_batch_size", args.irn_batch_size,
                      f"IRN's training images (--irn_ids {args.irn_ids}, --infer_num)", irn_ids))
