@@ -104,3 +104,12 @@ def test_a_copied_file_keeps_its_record(tmp_path):
     record(path, {"a": 1}, content="weights-sha1")
     os.utime(path, ns=(7, 7))  # cp without -p, a restore, a touch: same bytes, new mtime
     assert fingerprint(path) == "weights-sha1" and why_not_current(path, {"a": 1}) is None
+
+
+def test_a_folders_fingerprint_ignores_its_input_paths_and_keeps_older_records(tmp_path):
+    """An older record (no paths) keeps the checksum of its file; the paths' spelling never counts."""
+    io_utils.save_json(str(tmp_path / STAMP), {"cam": "abc", "_generation": 1})
+    assert fingerprint(str(tmp_path)) == rerun.file_sha1(str(tmp_path / STAMP))
+    before = fingerprint(str(tmp_path))
+    io_utils.save_json(str(tmp_path / STAMP), {"cam": "abc", "_generation": 1, "_paths": {"cam": "/elsewhere/cam"}})
+    assert fingerprint(str(tmp_path)) == before
