@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from misc.seeds.path_index import (affinity_labels, interior_sources, pair_max_edge, path_points, random_walk,
@@ -90,3 +91,30 @@ def test_dense_and_sparse_walks_agree():
     many = torch.rand(40, 7, 9)  # enough channels that squaring T is the cheaper dense route
     torch.testing.assert_close(random_walk(many, edge, 3, 10, 4, dense_max_nodes=10_000),
                                random_walk(many, edge, 3, 10, 4, dense_max_nodes=0), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("h,w", [(2, 3), (3, 3), (8, 8), (3, 12)])
+@pytest.mark.parametrize("radius", [5, 10])
+def test_valid_pairs_on_maps_narrower_than_the_radius(h, w, radius):
+    """A pair is valid exactly when its end lies in the map, worked out cell by cell."""
+    from misc.seeds.path_index import search_offsets, valid_pairs
+
+    offsets = search_offsets(radius)
+    expected = torch.zeros(len(offsets), h, w, dtype=torch.bool)
+    for d, (dy, dx) in enumerate(offsets):
+        for i in range(h):
+            for j in range(w):
+                expected[d, i, j] = 0 <= i + dy < h and 0 <= j + dx < w
+    assert torch.equal(valid_pairs(h, w, radius), expected)
+    pairs_in_map = sum(1 for i in range(h) for j in range(w) for y in range(h) for x in range(w)
+                       if (y, x) > (i, j) and (y - i) ** 2 + (x - j) ** 2 < radius ** 2)
+    assert int(expected.sum()) == pairs_in_map  # each unordered pair once (the half-plane of offsets)
+
+
+@pytest.mark.parametrize("h,w", [(2, 3), (3, 3)])
+def test_the_random_walk_runs_on_maps_narrower_than_the_radius(h, w):
+    from misc.seeds.path_index import random_walk
+
+    values = torch.rand(2, h, w)
+    walked = random_walk(values, torch.zeros(h, w), 5, 10, 2)
+    assert walked.shape == (2, h, w) and torch.isfinite(walked).all()

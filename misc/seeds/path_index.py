@@ -74,7 +74,11 @@ def _valid_pairs(h, w, radius):
     offsets = search_offsets(radius)
     valid = torch.zeros(len(offsets), h, w, dtype=torch.bool)
     for d, (dy, dx) in enumerate(offsets):
-        valid[d, :max(0, h - dy), max(0, -dx):min(w, w - dx)] = True
+        # sources (i, j) with 0 <= i + dy < h and 0 <= j + dx < w; an offset longer than the map
+        # has none (a negative bound would slice from the far end instead)
+        first, last = max(0, -dx), max(0, min(w, w - dx))
+        if first < last:
+            valid[d, :max(0, h - dy), first:last] = True
     return valid
 
 
