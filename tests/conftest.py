@@ -7,6 +7,13 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# The suite runs on CPU, also on a GPU host: its chain tests compare bytes across runs (resume,
+# torchrun), and CUDA's index_add_, upsampling backward and cuDNN kernels are not deterministic.
+# Hiding the GPUs here (before anything imports torch) pins every test and every subprocess it
+# starts; tests/test_gpu_smoke.py gives the host's devices back to its own subprocess.
+HOST_CUDA_VISIBLE_DEVICES = os.environ.get("CUDA_VISIBLE_DEVICES")
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
 # The tiny synthetic chain the chain tests share. --ood_score_thres 0: a classifier trained for
 # seconds may flag no candidate; these tests check the plumbing of every step (the mining rule
 # itself is tested in test_ood_mining.py).
