@@ -154,3 +154,14 @@ def test_a_preset_value_outside_its_flags_range_is_an_error(monkeypatch):
     monkeypatch.setitem(run_sample.PRESETS, "smoke", {**run_sample.PRESETS["smoke"], "irn_crop_size": 30})
     with pytest.raises(ValueError, match="preset 'smoke': --irn_crop_size 30: must be a positive multiple of 4"):
         parse_args(["--preset", "smoke"])
+
+
+def test_a_global_batch_that_does_not_divide_by_the_ranks_stops_at_parse_time(monkeypatch, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    with pytest.raises(SystemExit):
+        parse_args(["--preset", "voc"])  # seg_batch_size 10 on 4 ranks
+    err = capsys.readouterr().err
+    assert "--seg_batch_size 10 is a global batch and must divide by the 4 ranks of this torchrun; give a " \
+           "multiple of 4 (e.g. 8)" in err
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert parse_args(["--preset", "voc"]).seg_batch_size == 10

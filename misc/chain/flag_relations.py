@@ -1,5 +1,9 @@
 """Relations between flags, checked at parse time (each flag's own range is its argparse type in
-misc/chain/flags.py; what is left are rules that tie two flags together)."""
+misc/chain/flags.py; what is left are rules that tie two flags together, or a flag to the run)."""
+import os
+
+# The training steps' global batches: under torchrun each rank takes batch / ranks of every batch.
+GLOBAL_BATCHES = ("pretrain_batch_size", "cam_batch_size", "ood_batch_size", "irn_batch_size", "seg_batch_size")
 
 
 def flag_problems(args):
@@ -8,4 +12,11 @@ def flag_problems(args):
     if args.conf_fg_thres <= args.conf_bg_thres:
         problems.append(f"--conf_fg_thres {args.conf_fg_thres} must be above --conf_bg_thres {args.conf_bg_thres} "
                         f"(confident foreground needs a higher CAM score than confident background)")
+    ranks = int(os.environ.get("WORLD_SIZE", "1"))  # torchrun's; read here, before any process group
+    for flag in GLOBAL_BATCHES:
+        batch = getattr(args, flag)
+        if ranks > 1 and batch % ranks:
+            problems.append(f"--{flag} {batch} is a global batch and must divide by the {ranks} ranks of this "
+                            f"torchrun; give a multiple of {ranks} (e.g. {max(ranks, batch - batch % ranks)}) or "
+                            f"another --nproc_per_node")
     return problems
