@@ -122,7 +122,8 @@ def main(argv=None):
     from misc.torchutils import resolve_device
 
     threads.apply_rule()
-    distributed.init(resolve_device(args.device))
+    device = resolve_device(args.device)
+    distributed.init(device)
     setup_logging(args)
     log = logging.getLogger("run_sample")
     from misc import io_utils
@@ -141,7 +142,7 @@ def main(argv=None):
     timings = {}
     for name, module_name in selected_steps(args):
         log.info("=== %s ===", module_name)
-        memory.reset_peak()
+        memory.reset_peak(device)
         start = time.time()
         status = run_step(args, name, module_name)
         seconds = round(time.time() - start, 1)
@@ -151,11 +152,12 @@ def main(argv=None):
         if status == UNTIMED:
             log.info("--- %s done", module_name)
             continue
-        timings[module_name], peak = seconds, memory.peak()
+        timings[module_name], peak = seconds, memory.peak(device)
         if distributed.is_main():
             record_step(args, "timings.json", module_name, seconds)
             record_step(args, "memory.json", module_name, peak)
-        log.info("--- %s done in %.1f s (peak RSS %.0f MB)", module_name, seconds, peak["peak_rss_mb"])
+        cuda = f", CUDA peak {peak['cuda_peak_mb']:.0f} MB" if "cuda_peak_mb" in peak else ""
+        log.info("--- %s done in %.1f s (peak RSS %.0f MB%s)", module_name, seconds, peak["peak_rss_mb"], cuda)
     log.info("wall time per step that did work (s): %s", json.dumps(timings))
     table = layout.result_file(args, "seed_table.txt")
     if os.path.isfile(table) and distributed.is_main():

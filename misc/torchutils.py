@@ -6,7 +6,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from misc.chain import distributed
-from misc.chain.errors import NoDevice
+from misc.chain.errors import BadInput, NoDevice
 
 
 def resolve_device(name):
@@ -16,6 +16,9 @@ def resolve_device(name):
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise NoDevice("--device cuda was asked for but torch sees no GPU; use --device cpu or auto")
+    if name.startswith("cuda:") and distributed.world_size() > 1:
+        raise BadInput(f"--device {name} would put every rank of this torchrun on one GPU; give --device cuda "
+                       f"(rank r takes cuda:LOCAL_RANK) and choose the GPUs with CUDA_VISIBLE_DEVICES")
     if name == "cuda" and distributed.world_size() > 1:
         return torch.device("cuda", distributed.local_rank())
     return torch.device(name)

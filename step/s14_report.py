@@ -51,9 +51,11 @@ def build_report(args):
     timings = _json(layout.result_file(args, "timings.json")) or {}
     memory = _json(layout.result_file(args, "memory.json")) or {}
     lines += ["## Wall time and peak memory per step", "",
-              "| step | seconds | peak RSS (MB) | child processes' peak RSS (MB) |", "|---|---|---|---|"]
+              "| step | seconds | peak RSS (MB) | child processes' peak RSS (MB) | CUDA peak (MB) |",
+              "|---|---|---|---|---|"]
     lines += [f"| {k} | {v} | {memory.get(k, {}).get('peak_rss_mb', '')} | "
-              f"{memory.get(k, {}).get('children_peak_rss_mb', '')} |" for k, v in timings.items()] + [""]
+              f"{memory.get(k, {}).get('children_peak_rss_mb', '')} | {memory.get(k, {}).get('cuda_peak_mb', '')} |"
+              for k, v in timings.items()] + [""]
     rows = selected_rows(args)
     seed_costs = {m: t for m in rows if (t := _json(layout.seed_timing(args, m)))}
     if seed_costs:

@@ -50,3 +50,24 @@ def test_amp_runs_the_network_in_bf16_and_returns_fp32():
 def test_amp_is_recorded_only_when_on():
     assert amp_record(argparse.Namespace(amp=False)) == {}
     assert amp_record(argparse.Namespace(amp=True)) == {"amp": True}
+
+
+def test_cuda_n_under_torchrun_is_refused_and_a_cpu_run_never_asks_cuda(monkeypatch):
+    import torch
+
+    from misc.chain import memory
+    from misc.chain.errors import BadInput
+    from misc.torchutils import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(BadInput, match="--device cuda:1 would put every rank of this torchrun on one GPU"):
+        resolve_device("cuda:1")
+    calls = []
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda *a: calls.append(a))
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda *a: calls.append(a) or 0)
+    memory.reset_peak(torch.device("cpu"))
+    assert "cuda_peak_mb" not in memory.peak(torch.device("cpu")) and calls == []
+    memory.reset_peak(torch.device("cuda", 1))
+    assert memory.peak(torch.device("cuda", 1))["cuda_peak_mb"] == 0.0
+    assert calls == [(torch.device("cuda", 1),), (torch.device("cuda", 1),)]  # the run's own GPU, not GPU 0
