@@ -115,6 +115,8 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         raise BadInput(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
                        f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
     made_from = rerun.as_stored(made_from)
+    if torch.device(device).type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed training crops: cuDNN picks its fastest kernels once
     loader, model = distributed.shard_loader(loader), distributed.wrap(set_amp(net, amp), device)
     max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
     resume = resume_path(path)
