@@ -146,7 +146,7 @@ def looks_whole(path):
 
 
 def load_cam_dict(path):
-    """Read an IRN-format CAM file: {"keys": (K,), "cam": (K,h,w), "high_res": (K,H,W)}."""
+    """Read an IRN-format CAM file: {"keys": (K,), "cam": (K,h,w), "high_res": (K,H,W) float32}."""
     if not os.path.isfile(path):
         raise MissingInput(f"CAM file not found: {path} (run step 5, make_cam, first)")
     try:
@@ -156,6 +156,7 @@ def load_cam_dict(path):
                        f"(--overwrite make_cam remakes every CAM)") from None
     if not isinstance(cam, dict) or not {"keys", "cam", "high_res"} <= set(cam):
         raise BadInput(f"CAM file {path} is not in IRN's format (a dict with keys, cam, high_res)")
+    cam["high_res"] = np.asarray(cam["high_res"], np.float32)  # --cam_high_res_dtype float16 on disk
     return cam
 
 

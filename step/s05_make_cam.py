@@ -32,6 +32,7 @@ from voc12.datasets import MultiScaleDataset
 from voc12.voc_lists import load_cls_labels
 
 log = logging.getLogger(__name__)
+RECORDED_WHEN_NOT_DEFAULT = ("cam_high_res_dtype",)  # in the CAM folder's record when set
 ADVCAM_FLAGS = ("adv_iter", "AD_stepsize", "AD_coeff", "score_th", "adv_logit", "adv_map",
                 "adv_half_iter_small_scale")
 
@@ -80,11 +81,15 @@ def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None, scales
 
 
 def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, maps_of=None, made_from=None,
-              kernel="cv2_bilinear"):
+              kernel="cv2_bilinear", high_res_dtype="float32"):
     """Write one seed file per id; returns the number written (skipped ones excluded).
-    made_from: what the folder is made from (settings, checkpoint); other settings -> remake all."""
+    made_from: what the folder is made from (settings, checkpoint); other settings -> remake all.
+    high_res_dtype: float16 halves the files (the full-resolution maps are most of each); readers
+    get float32 back (io_utils.load_cam_dict), and IRN's tools read either."""
     os.makedirs(out_dir, exist_ok=True)
-    made_from = {"scales": list(scales), "resize_kernel": kernel, **(made_from or {})}
+    made_from = {"scales": list(scales), "resize_kernel": kernel, **(made_from or {}),
+                 # recorded when not the default, so folders made before the flag existed stay current
+                 **({"cam_high_res_dtype": high_res_dtype} if high_res_dtype != "float32" else {})}
     todo = rerun.ids_to_make(out_dir, ids, made_from, overwrite, ".npy")
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
@@ -96,7 +101,8 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
         cam, high_res = multiscale_cam(net, pyramid, pack["size"], keys.to(device), net.backbone.output_stride,
                                        maps_of, scales)
         io_utils.save_npy(os.path.join(out_dir, pack["name"] + ".npy"),
-                          {"keys": keys.numpy(), "cam": cam.cpu().numpy(), "high_res": high_res.cpu().numpy()})
+                          {"keys": keys.numpy(), "cam": cam.cpu().numpy(),
+                           "high_res": high_res.cpu().numpy().astype(high_res_dtype, copy=False)})
     distributed.barrier()  # every rank's files are written before the folder is read
     return len(todo)
 
@@ -123,7 +129,8 @@ def run(args):
         out_dir = layout.cam_dir(args, row, rows)
         start = time.time()
         written = make_cams(net, ids, layout.image_dir(args.voc12_root), labels, args.cam_scales,
-                            out_dir, device, args.overwrite, maps_of, made_from, args.resize_kernel)
+                            out_dir, device, args.overwrite, maps_of, made_from, args.resize_kernel,
+                            args.cam_high_res_dtype)
         seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", row, written, method, out_dir,
                  seconds / max(written, 1))

@@ -5,14 +5,15 @@ flag would keep stale outputs on a rerun, silently).
 "Recorded" is read off a real run: the keys of every made-from record the smoke chain leaves
 (`*.made_from.json`, `<folder>/made_from.json`) and of the synthetic set's own record
 (`synthetic_config.json`, step 0's input fingerprint), plus the AdvCAM flags step 5 adds to its
-record when --cam_method advcam (the smoke chain makes CAM seeds only).
+record when --cam_method advcam (the smoke chain makes CAM seeds only) and the flags step 5
+records only when they differ from their default (tests/test_make_cam.py checks those).
 """
 import glob
 import json
 import os
 
 from misc.chain.flags import get_args_parser
-from step.s05_make_cam import ADVCAM_FLAGS
+from step.s05_make_cam import ADVCAM_FLAGS, RECORDED_WHEN_NOT_DEFAULT
 
 # Flags whose value shapes no output's content, each with the reason.
 NOT_SHAPING = {
@@ -63,7 +64,7 @@ def unrecorded(flags, keys):
 
 
 def test_every_flag_is_recorded_or_listed_as_not_shaping(smoke_run):
-    keys = recorded_keys(str(smoke_run)) | set(ADVCAM_FLAGS)
+    keys = recorded_keys(str(smoke_run)) | set(ADVCAM_FLAGS) | set(RECORDED_WHEN_NOT_DEFAULT)
     missing = unrecorded(flag_names(get_args_parser()), keys)
     assert not missing, (f"flags no output records: {missing}; add each to the made-from record of the step whose "
                          f"output it shapes, or to NOT_SHAPING here with the reason")
@@ -78,5 +79,5 @@ def test_the_lists_name_real_flags():
 def test_a_new_flag_that_no_record_holds_is_caught(smoke_run):
     parser = get_args_parser()
     parser.add_argument("--cam_new_knob", type=float, default=1.0, help="a flag a step reads but never records")
-    keys = recorded_keys(str(smoke_run)) | set(ADVCAM_FLAGS)
+    keys = recorded_keys(str(smoke_run)) | set(ADVCAM_FLAGS) | set(RECORDED_WHEN_NOT_DEFAULT)
     assert unrecorded(flag_names(parser), keys) == ["cam_new_knob"]

@@ -93,3 +93,30 @@ def test_advcam_seeds_keep_the_npy_contract(tmp_path):
     assert d["cam"].shape == (2, 6, 10) and d["high_res"].shape == (2, 24, 40)
     assert d["high_res"].min() >= 0
     np.testing.assert_allclose(d["high_res"].max(axis=(1, 2)), 1.0, atol=1e-3)
+
+
+def test_float16_full_resolution_maps_halve_the_file_and_keep_the_seeds(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from misc.chain.rerun import STAMP
+    from misc.metrics import cam_to_seed
+
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (64, 80, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
+    labels = {"a": np.array([0, 1, 1, 0], np.float32)}
+    net, cpu = tiny_net(), torch.device("cpu")
+    make_cams(net, ["a"], str(tmp_path), labels, (1.0, 0.5), str(tmp_path / "f32"), cpu, False)
+    make_cams(net, ["a"], str(tmp_path), labels, (1.0, 0.5), str(tmp_path / "f16"), cpu, False,
+              high_res_dtype="float16")
+    full, half = (io_utils.load_npy(str(tmp_path / d / "a.npy")) for d in ("f32", "f16"))
+    assert full["high_res"].dtype == np.float32 and half["high_res"].dtype == np.float16  # on disk
+    assert os.path.getsize(tmp_path / "f16/a.npy") < 0.6 * os.path.getsize(tmp_path / "f32/a.npy")
+    read = io_utils.load_cam_dict(str(tmp_path / "f16/a.npy"))
+    assert read["high_res"].dtype == np.float32  # readers get float32
+    assert np.abs(read["high_res"] - full["high_res"]).max() <= 1e-3  # float16 rounding of maps in [0, 1]
+    agree = (cam_to_seed(read["high_res"], read["keys"], 0.15) == cam_to_seed(full["high_res"], full["keys"], 0.15))
+    assert agree.mean() >= 0.999
+    assert json.load(open(tmp_path / "f16" / STAMP))["cam_high_res_dtype"] == "float16"  # recorded when set
+    assert "cam_high_res_dtype" not in json.load(open(tmp_path / "f32" / STAMP))  # older folders stay current

@@ -237,6 +237,9 @@ def get_args_parser(description=None):
                    help="AdvCAM, the release's schedule: adv_iter // 2 steps at scale 0.5")
     g.add_argument("--adv_class_batch", type=count, default=0,
                    help="AdvCAM: classes climbed at once (0 = all labelled; 1 saves GPU memory, same result)")
+    g.add_argument("--cam_high_res_dtype", default="float32", choices=["float32", "float16"],
+                   help="dtype of the full-resolution maps in the CAM files (float16: half the disk, seeds within "
+                        "rounding; readers get float32)")
     g.add_argument("--cam_eval_thres", type=fraction, default=0.15, help="background threshold (IRN: 0.15)")
     g.add_argument("--cam_eval_sweep", type=sweep, default=(0.05, 0.95, 0.05), help="start,stop,step")
 
