@@ -19,16 +19,15 @@ def stale_notes(args, tables=tuple(TABLES)):
     """{table: one line for a reader} for each of `tables` (TABLES keys) that has a stale row;
     the chain is followed once for all of them."""
     seen, notes = {}, {}
-    try:
-        rows = {"table3.txt": seg_rows(args)}
-        rows.update({t: selected_rows(args) for t in TABLES if t != "table3.txt"})
-    except FileNotFoundError:  # no trained classifier yet: nothing to mark
-        return notes
     for table in tables:
-        evaluation_of = TABLES[table]
+        rows_of = seg_rows if table == "table3.txt" else selected_rows
+        try:
+            rows = rows_of(args)
+        except FileNotFoundError:  # no trained classifier yet: nothing to mark
+            return notes
         found = {}
-        for row in rows[table]:
-            path = evaluation_of(args, row)
+        for row in rows:
+            path = TABLES[table](args, row)
             reason = rerun.stale_reason(path, seen) if os.path.isfile(path) else None
             if reason:
                 found[row] = reason

@@ -73,7 +73,7 @@ def check_batches_fit(args, steps):
     sets = []
     if "train_cam" in steps:
         sets.append(("--cam_batch_size", args.cam_batch_size, "the train list",
-                     lambda a: io_utils.read_ids(a.train_list, "train list")))
+                     lambda a: listed_ids(a, "train", "--cam_batch_size")))
     if "train_wood" in steps:
         sets.append(("--cam_batch_size", args.cam_batch_size, "W-OoD's in-distribution images (--in_num)", train_ids))
     if "train_irn" in steps:

@@ -1,6 +1,7 @@
 """Cluster centres of paper Sec. 3.2: P_in per class, P_ood by K-means or by predicted class."""
 import numpy as np
 
+from misc import io_utils
 from misc.chain.errors import BadInput
 
 
@@ -73,8 +74,6 @@ CLUSTER_FILE_KEYS = ("class_centres", "ood_centres", "ood_ids", "ood_assignment"
 def load_cluster_file(path):
     """Step 3's cluster file (a dict of arrays, written by io_utils.save_npy), its keys checked;
     the error names the file."""
-    from misc import io_utils
-
     clusters = io_utils.load_npy(path, "cluster file")
     missing = [k for k in CLUSTER_FILE_KEYS if not isinstance(clusters, dict) or k not in clusters]
     if missing:
