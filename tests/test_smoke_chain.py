@@ -38,6 +38,7 @@ def test_smoke_chain_end_to_end(smoke_run, monkeypatch):
             assert 0.0 <= result["fixed"][key] <= 1.0
         assert len(result["fixed"]["per_class"]["iou"]) == 7
         assert result["best_by_gt"]["note"] == "threshold chosen with ground truth"
+        assert 0.08 <= result["release_best"]["threshold"] <= 0.14 and result["release_best"]["range"] == [0.08, 0.14]
         assert len(files(f"result/smoke/{model}/cam", ".npy")) == 48
         assert len(files(f"result/smoke/{model}/ir_label", ".png")) == 48
         assert len(files(f"result/smoke/{model}/sem_seg", ".png")) == 48

@@ -242,6 +242,9 @@ def get_args_parser(description=None):
                         "rounding; readers get float32)")
     g.add_argument("--cam_eval_thres", type=fraction, default=0.15, help="background threshold (IRN: 0.15)")
     g.add_argument("--cam_eval_sweep", type=sweep, default=(0.05, 0.95, 0.05), help="start,stop,step")
+    g.add_argument("--cam_eval_release_sweep", type=sweep, default=(0.08, 0.14, 0.01),
+                   help="start,stop,step of the release's seed protocol (its run_sample.py: best of eval_cam at "
+                        "0.08-0.14), a row of its own, ground-truth-chosen")
 
     g = p.add_argument_group("steps 7-10: IR labels, IRN, random walk, pseudo-masks (Sec. 3.3, Table 2)")
     g.add_argument("--eval_crf", type=str2bool, default=True, help="step 6 also scores the seed refined by the CRF")
