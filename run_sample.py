@@ -25,7 +25,7 @@ from misc.chain.cli import check_presets, str2bool  # noqa: F401 (str2bool re-ex
 if os.environ.get("WOOD_THREADS") != "as-given":
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from misc.chain.flags import (CHAIN, OVERWRITE_TRUE, PRESETS, STEP_NAMES, STEPS,  # noqa: F401 (re-exported)
+from misc.chain.flags import (CHAIN, OVERWRITE_TRUE, PRESETS, SEG_RECIPES, STEP_NAMES, STEPS,  # noqa: F401
                               get_args_parser, selected_steps)
 
 
@@ -36,11 +36,12 @@ SHARED_STEPS = {"pretrain_backbone", "train_cam", "train_wood", "make_cam", "eva
 
 
 def parse_args(argv=None):
-    """Parse twice: once for the preset, then with the preset as defaults so flags win."""
+    """Parse twice: once for the preset (and --seg_recipe), then with their values as defaults so flags win."""
     parser = get_args_parser(__doc__)
     check_presets(parser, PRESETS)
+    check_presets(parser, SEG_RECIPES)
     first, _ = parser.parse_known_args(argv)
-    parser.set_defaults(**PRESETS[first.preset])
+    parser.set_defaults(**{**PRESETS[first.preset], **SEG_RECIPES.get(first.seg_recipe, {})})
     args = resolve_defaults(parser.parse_args(argv))
     from misc.chain.flag_relations import flag_problems
 

@@ -6,7 +6,8 @@ One network per row with pseudo-masks (baseline, W-OoD, AdvCAM rows when made): 
 the upper bound `full_supervision`, trained on the ground-truth masks of the same images.
 Recipe flags --seg_* (the `voc` preset: deeplab-pytorch's configs/voc12.yaml, docs/paper_setting.md); the loop,
 poly schedule, checkpoints and resume are misc/chain/engine.py's. Cross-entropy over the logits
-upsampled to the crop, 255 ignored. Writes sess/<run>/seg_<row>.pth, kept when made from the
+upsampled to the crop, 255 ignored, or DSRG's balanced loss (--seg_loss balanced, the author's
+Table 3 recipe: --preset voc --seg_recipe author). Writes sess/<run>/seg_<row>.pth, kept when made from the
 same masks, ids and flags.
 """
 import logging
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
              "seg_batch_size", "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum",
              "small_widths", "seed", "amp", "num_workers")
+RECORDED_WHEN_NOT_DEFAULT = {"seg_loss": "ce"}  # in the record when set: networks trained before it stay current
 
 
 def model_args_of(args, num_classes):
@@ -74,6 +76,7 @@ def made_from(args, row, rows, ids):
     inputs = {"masks": source, "pretrained": pretrained_file(args), "data": args.list_dir}
     return {**rerun.fingerprints(inputs), "row": row, "ids_sha1": rerun.ids_fingerprint(ids),
             **{k: getattr(args, k) for k in SEG_FLAGS}, "seed": seg_seed(args),
+            **{k: getattr(args, k) for k, default in RECORDED_WHEN_NOT_DEFAULT.items() if getattr(args, k) != default},
             "seg_seed": None if layout.seg_suffix(args) == "" else args.seg_seed}  # --seg_seed = --seed: the same network
 
 
@@ -87,9 +90,28 @@ def build_optimizer(net, args):
                            lr=lr, momentum=args.seg_momentum)
 
 
-def segmentation_loss(logits, mask):
-    """Cross-entropy of (B, C, H, W) logits at the mask's size, 255 ignored."""
-    return F.cross_entropy(logits.float(), mask, ignore_index=IGNORE_LABEL)
+def segmentation_loss(logits, mask, kind="ce"):
+    """The loss of (B, C, H, W) logits against (B, H, W) masks at their size, 255 ignored.
+
+    `ce`: cross-entropy averaged over every labelled pixel (deeplab-pytorch).
+    `balanced`: DSRG's balanced seed loss (speedinghzl/DSRG, pylayers/pylayers.py,
+    BalancedSeedLossLayer), which the paper's first author used for Table 3 (AdvCAM issue 9):
+    per image, the mean cross-entropy over its background pixels plus the mean over its foreground
+    pixels (all classes pooled), each over max(count, 1e-4) pixels, averaged over the batch,
+
+        L = 1/B sum_b [ -1/|S_b^bg| sum_{u in S_b^bg} log p_u(0) - 1/|S_b^fg| sum_{u in S_b^fg} log p_u(y_u) ],
+
+    so a small object counts as much as the background around it. DSRG takes the log of
+    (softmax + 1e-4) renormalised; log_softmax here (equal to within 1e-4 per pixel).
+    """
+    logits = logits.float()
+    if kind == "ce":
+        return F.cross_entropy(logits, mask, ignore_index=IGNORE_LABEL)
+    nll = F.cross_entropy(logits, mask, ignore_index=IGNORE_LABEL, reduction="none")  # 0 where ignored
+    background, foreground = (mask == 0), (mask != 0) & (mask != IGNORE_LABEL)
+    per_image = sum((nll * part).sum(dim=(1, 2)) / part.sum(dim=(1, 2)).clamp_min(1e-4)
+                    for part in (background.float(), foreground.float()))
+    return per_image.mean()
 
 
 def seg_seed(args):
@@ -106,7 +128,8 @@ def train_row(args, row, rows, ids, record, device, num_classes):
     optimizer = build_optimizer(net, args)
 
     def loss_of(model, batch):
-        return segmentation_loss(upsampled_logits(model, batch["img"].to(device)), batch["mask"].to(device)), {}
+        return segmentation_loss(upsampled_logits(model, batch["img"].to(device)), batch["mask"].to(device),
+                                 args.seg_loss), {}
 
     fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
         seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),

@@ -5,15 +5,20 @@ flag would keep stale outputs on a rerun, silently).
 "Recorded" is read off a real run: the keys of every made-from record the smoke chain leaves
 (`*.made_from.json`, `<folder>/made_from.json`) and of the synthetic set's own record
 (`synthetic_config.json`, step 0's input fingerprint), plus the AdvCAM flags step 5 adds to its
-record when --cam_method advcam (the smoke chain makes CAM seeds only) and the flags step 5
-records only when they differ from their default (tests/test_make_cam.py checks those).
+record when --cam_method advcam (the smoke chain makes CAM seeds only) and the flags steps 5 and
+11 record only when they differ from their default (tests/test_make_cam.py, test_segmentation.py
+check those).
 """
 import glob
 import json
 import os
 
 from misc.chain.flags import get_args_parser
-from step.s05_make_cam import ADVCAM_FLAGS, RECORDED_WHEN_NOT_DEFAULT
+from step.s05_make_cam import ADVCAM_FLAGS
+from step.s05_make_cam import RECORDED_WHEN_NOT_DEFAULT as CAM_WHEN_SET
+from step.s11_train_seg import RECORDED_WHEN_NOT_DEFAULT as SEG_WHEN_SET
+
+RECORDED_WHEN_NOT_DEFAULT = set(CAM_WHEN_SET) | set(SEG_WHEN_SET)
 
 # Flags whose value shapes no output's content, each with the reason.
 NOT_SHAPING = {
@@ -22,6 +27,7 @@ NOT_SHAPING = {
         "prepare_data", "pretrain_backbone", "train_cam", "mine_ood", "cluster", "train_wood", "make_cam", "eval_cam",
         "cam_to_ir_label", "train_irn", "make_sem_seg", "eval_sem_seg", "train_seg", "eval_seg", "vis", "report")},
     "run_name": "names the run's folders",
+    "seg_recipe": "sets other --seg_* flags, which are recorded",
     "wood_name": "names the W-OoD classifier's files",
     "cam_models": "chooses which rows run (each row has its own outputs)",
     "seg_full_supervision": "adds a row of its own (its own outputs)",

@@ -59,6 +59,36 @@ def test_ignored_pixels_take_no_gradient():
     assert torch.isclose(segmentation_loss(logits.detach(), mask), -(logp[0, 0, 0, 0] + logp[0, 2, 1, 0]) / 2)
 
 
+def test_balanced_loss_averages_background_and_foreground_apart():
+    # DSRG's BalancedSeedLossLayer, per image: mean -log p over background pixels + mean over
+    # foreground pixels, then the batch mean. Image 0: background (0,0), (0,1), (0,2); foreground
+    # (1,0) class 1; (1,1) ignored; (1,2) class 2. Image 1: all background but one ignored pixel,
+    # so its foreground term is 0 / max(0, 1e-4) = 0.
+    logits = torch.randn(2, 3, 2, 3)
+    mask = torch.tensor([[[0, 0, 0], [1, 255, 2]], [[0, 0, 0], [0, 0, 255]]])
+    logp = logits.log_softmax(1)
+    image0 = (-(logp[0, 0, 0, 0] + logp[0, 0, 0, 1] + logp[0, 0, 0, 2]) / 3
+              - (logp[0, 1, 1, 0] + logp[0, 2, 1, 2]) / 2)
+    image1 = -(logp[1, 0, 0, :].sum() + logp[1, 0, 1, :2].sum()) / 5
+    assert torch.isclose(segmentation_loss(logits, mask, "balanced"), (image0 + image1) / 2)
+    # Plain CE weighs the same pixels by count: the 8 background pixels outweigh the 2 foreground.
+    everything = -(logp[0, 0, 0].sum() + logp[0, 1, 1, 0] + logp[0, 2, 1, 2] + logp[1, 0, 0].sum()
+                   + logp[1, 0, 1, :2].sum()) / 10
+    assert torch.isclose(segmentation_loss(logits, mask, "ce"), everything)
+
+
+def test_seg_recipe_sets_the_authors_flags_and_explicit_flags_win():
+    from run_sample import parse_args
+
+    author = parse_args(["--preset", "voc", "--seg_recipe", "author"])
+    assert (author.seg_loss, author.seg_num_epoches, author.seg_batch_size, author.seg_learning_rate) == \
+        ("balanced", 28, 10, 2.5e-4)
+    assert author.seg_train_scales == (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+    assert parse_args(["--preset", "voc", "--seg_recipe", "author", "--seg_loss", "ce"]).seg_loss == "ce"
+    voc = parse_args(["--preset", "voc"])
+    assert (voc.seg_loss, voc.seg_num_epoches, voc.seg_train_scales) == ("ce", 19, (0.5, 0.75, 1.0, 1.25, 1.5))
+
+
 def test_one_training_step_lowers_the_loss():
     torch.manual_seed(0)
     net = build_seg_net(SMALL).train()
