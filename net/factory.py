@@ -4,7 +4,7 @@ import os
 
 from misc.chain.checkpoints import LAYOUT, load_checkpoint, load_torch_file, load_weights
 from misc.chain.errors import MissingInput
-from net import build_backbone, find_imagenet_weights, torchvision_cache_dir
+from net import build_backbone, find_imagenet_weights, irn_layout, torchvision_cache_dir
 from net.cam_net import CAMNet
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,17 @@ def new_cam_net(args, num_classes):
 
 
 def load_cam_net(path, device):
-    """Rebuild a trained CAM net from its checkpoint (the dict holds its model_args)."""
-    checkpoint = load_checkpoint(path, "CAM classifier checkpoint")
+    """Rebuild a trained CAM net from its checkpoint: this project's (the dict holds its model_args)
+    or a plain state dict of IRN's / the release's resnet50_cam (net/irn_layout.py), e.g. the
+    authors' F_in. A foreign file is recorded by its bytes like any input."""
+    state = load_torch_file(path, "CAM classifier checkpoint")
+    if irn_layout.looks_like_irn(state):
+        checkpoint = {"model_args": irn_layout.model_args_of(state, path),
+                      "model": irn_layout.to_cam_net_state(state, path), "source": "irn_resnet50_cam"}
+        log.info("%s: a state dict in IRN's resnet50_cam layout (%d keys -> %d tensors, %d classes)", path,
+                 len(state), len(checkpoint["model"]), checkpoint["model_args"]["num_classes"])
+    else:
+        checkpoint = load_checkpoint(path, "CAM classifier checkpoint", loaded=state)
     net = build_cam_net(checkpoint["model_args"])
     load_weights(net, checkpoint["model"], path)
     return net.to(device).eval(), checkpoint

@@ -52,12 +52,14 @@ def torch_error_summary(err):
     return f"{err.__class__.__name__}: {cause}".rstrip(": ")
 
 
-def load_checkpoint(path, what="checkpoint"):
-    """A checkpoint in this project's layout; the error names the file."""
-    checkpoint = load_torch_file(path, what)
+def load_checkpoint(path, what="checkpoint", loaded=None):
+    """A checkpoint in this project's layout (`loaded`: the file's content, when read already);
+    the error names the file."""
+    checkpoint = load_torch_file(path, what) if loaded is None else loaded
     if not isinstance(checkpoint, dict) or checkpoint.get("layout") != LAYOUT or "model" not in checkpoint:
-        raise BadInput(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout); "
-                       f"retrain it, or pass a file written by this code")
+        raise BadInput(f"{what} {path} is not a checkpoint of this project (no '{LAYOUT}' layout) nor, for a CAM "
+                       f"classifier, a state dict of IRN's resnet50_cam; retrain it, or pass a file written by "
+                       f"this code or by IRN / the W-OoD release")
     return checkpoint
 
 
