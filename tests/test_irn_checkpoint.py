@@ -132,3 +132,28 @@ def test_an_unknown_or_missing_key_is_refused_by_name(tmp_path, weights):
     torch.save(state, path)
     with pytest.raises(BadInput, match=r"1 missing keys \['backbone.layer4.2.conv3.weight'\]"):
         load_cam_net(path, "cpu")
+
+
+@pytest.mark.slow
+def test_steps_3_to_6_run_from_an_irn_file_as_f_in(smoke_copy):
+    from misc.chain import rerun
+    from misc.io_utils import load_cam_dict
+    from run_sample import main
+    from tests.conftest import TINY
+
+    path = "sess/res50_cam.pth.pth"  # IRN's own name for its F_in (train_cam appends .pth)
+    torch.manual_seed(0)  # torchvision's initialisation: activations that train (the reference fill's would not)
+    fresh = CAMNet(ResNet50IRN(), 6).state_dict()
+    torch.save(irn_state_dict({k.replace("backbone.", "resnet50.", 1): v for k, v in fresh.items()}), path)
+    main(TINY + ["--steps", "3-6", "--backbone", "resnet50", "--cam_weights_name", path, "--wood_num_epoches", "1",
+                 "--wood_learning_rate", "0.001", "--infer_num", "6"])
+    f_in_sha1 = rerun.file_sha1(path)
+    wood = torch.load("sess/smoke/cam_wood.pth", weights_only=True)
+    assert wood["model_args"]["backbone"] == "resnet50" and wood["made_from"]["f_in"] == f_in_sha1
+    with open("result/smoke/baseline/cam/made_from.json") as f:
+        assert f_in_sha1 in json.dumps(json.load(f))  # the baseline row's CAMs: made from the file's bytes
+    cams = sorted(os.listdir("result/smoke/baseline/cam"))
+    cam = load_cam_dict(os.path.join("result/smoke/baseline/cam", next(c for c in cams if c.endswith(".npy"))))
+    # each map divided by its max (an untrained classifier's map may be all zero after the ReLU)
+    assert cam["high_res"].shape[1:] == (64, 64) and 0 <= cam["high_res"].min() <= cam["high_res"].max() <= 1 + 1e-4
+    assert os.path.isfile("result/smoke/baseline/seed_eval.json") and os.path.isfile("result/smoke/wood/seed_eval.json")
