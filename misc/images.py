@@ -26,9 +26,21 @@ def voc_palette(num_entries=256):
     return palette.reshape(-1).tolist()
 
 
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+def image_path(image_dir, image_id):
+    """<image_dir>/<id>.jpg, or <image_dir>/<id> when the id names a file with its extension (the
+    release's ood_list.txt; a subfolder in the id is kept)."""
+    if image_id.lower().endswith(IMAGE_EXTENSIONS):
+        return os.path.join(image_dir, image_id)
+    return os.path.join(image_dir, image_id + ".jpg")
+
+
 def load_rgb(image_dir, image_id):
-    """<image_dir>/<id>.jpg as an HxWx3 uint8 array; the error names the file."""
-    path = os.path.join(image_dir, image_id + ".jpg")
+    """The image of an id as an HxWx3 uint8 array (grey and RGBA converted, as the release's
+    loader expands grey images); the error names the file."""
+    path = image_path(image_dir, image_id)
     if not os.path.isfile(path):
         raise MissingInput(f"image for id '{image_id}' not found: {path}")
     try:

@@ -137,7 +137,7 @@ def run(args):
     out_dir = layout.mining_dir(args)
     class_names = io_utils.read_lines(args.class_names_file, "class names")
     candidate_ids = io_utils.read_ids(layout.candidate_list(args), "candidate OoD list")
-    image_dir = layout.image_dir(args.ood_root)
+    image_dir = layout.ood_image_dir(args)
     scores, scored_ids, unreadable = candidate_scores(args, record, class_names, candidate_ids, image_dir)
     candidates = rank_candidates(scored_ids, scores, class_names, args.ood_score_thres)
     counts = threshold_counts(scores, class_names, args.ood_score_thres)

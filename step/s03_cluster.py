@@ -49,7 +49,7 @@ def run(args):
     labels = load_cls_labels(args.cls_labels, train_ids)
     _, z_in, in_ids, bad_in = forward_images(net, train_ids, layout.image_dir(args.voc12_root), device,
                                              args.ood_score_batch_size, None, "features D_in")
-    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.image_dir(args.ood_root), device,
+    probs_ood, z_ood, ood_ids, bad_ood = forward_images(net, ood_ids, layout.ood_image_dir(args), device,
                                                         args.ood_score_batch_size, args.ood_feature_size or None,
                                                         "features D_ood", kernel=args.resize_kernel)
     if bad_in or bad_ood:

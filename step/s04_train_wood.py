@@ -45,7 +45,7 @@ def build_loaders(args, num_classes):
     in_loader = make_loader(in_set, args.cam_batch_size, True, args.seed, args.num_workers, drop_last=True)
     if not uses_ood(args):  # the fine-tune control and pull-only runs read no OoD image
         return in_loader, None
-    ood_set = ClassificationDataset(ood_ids(args), layout.image_dir(args.ood_root), None, num_classes, **aug)
+    ood_set = ClassificationDataset(ood_ids(args), layout.ood_image_dir(args), None, num_classes, **aug)
     ood_loader = make_loader(ood_set, min(args.ood_batch_size, len(ood_set)), True, args.seed + 1, args.num_workers,
                              drop_last=True)
     return in_loader, ood_loader

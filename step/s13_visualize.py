@@ -80,7 +80,7 @@ def ood_cluster_grid(args, max_clusters=8, per_cluster=6):
     rows = []
     for k in largest:
         members = [ids[i] for i in np.flatnonzero(assignment == k)[:per_cluster]]
-        tiles = [label_tile(load_rgb(layout.image_dir(args.ood_root), i), f"cluster {k}", scale=1)
+        tiles = [label_tile(load_rgb(layout.ood_image_dir(args), i), f"cluster {k}", scale=1)
                  for i in members]
         rows.append(hstack(tiles))
     return vstack(rows)
@@ -94,7 +94,7 @@ def tsne_groups(args, rows, class_names, device, per_set=80):
     ood_ids = io_utils.read_ids(args.ood_list, "hard-OoD list")
     f_in, _ = load_cam_net(args.cam_weights_name, device)
     set_amp(f_in, args.amp)
-    probs, _, scored, _ = forward_images(f_in, ood_ids, layout.image_dir(args.ood_root), device,
+    probs, _, scored, _ = forward_images(f_in, ood_ids, layout.ood_image_dir(args), device,
                                          args.ood_score_batch_size)
     sets = {}
     for name in wanted:
@@ -107,8 +107,8 @@ def tsne_groups(args, rows, class_names, device, per_set=80):
         set_amp(net, args.amp)
         groups[row] = {}
         for label, ids in sets.items():
-            root = args.voc12_root if "D_in" in label else args.ood_root
-            _, z, _, _ = forward_images(net, ids, layout.image_dir(root), device, args.ood_score_batch_size)
+            folder = layout.image_dir(args.voc12_root) if "D_in" in label else layout.ood_image_dir(args)
+            _, z, _, _ = forward_images(net, ids, folder, device, args.ood_score_batch_size)
             groups[row][label] = z
     return groups
 

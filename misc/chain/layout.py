@@ -212,6 +212,15 @@ def image_dir(root):
     return os.path.join(root, "JPEGImages")
 
 
+def ood_image_dir(args):
+    """Where the OoD images are: <ood_root>/JPEGImages when it exists (this project's pool, ids
+    without extension), else <ood_root> itself: the release's folder (WOoD_dataset/openimages/OoD_images),
+    whose ood_list.txt names files with their extension, joined to --ood_root as its
+    voc12/dataloader.py joins them (misc.images.load_rgb takes either form of id)."""
+    folder = image_dir(args.ood_root)
+    return folder if os.path.isdir(folder) else args.ood_root
+
+
 def reproduction_dir(name, groups, seeds):
     """scripts/reproduce_tables.py's tables: result/<name>/<groups>_seeds<seeds>/."""
     return os.path.join(RESULT, name, "_".join(groups) + "_seeds" + "-".join(map(str, seeds)))

@@ -12,6 +12,7 @@ import re
 from PIL import Image
 
 from misc import io_utils
+from misc.images import image_path
 from misc.chain.errors import BadInput, MissingInput
 
 FOLDER = "thumbnails"
@@ -46,7 +47,7 @@ def make_thumbnails(out_dir, image_dir, image_ids):
     existing = set(os.listdir(folder))
     names = {}
     for image_id in dict.fromkeys(image_ids):
-        source = os.path.join(image_dir, image_id + ".jpg")
+        source = image_path(image_dir, image_id)
         if not os.path.isfile(source):
             raise MissingInput(f"image for candidate '{image_id}' not found: {source}")
         names[image_id] = thumbnail_name(image_id, source)
