@@ -16,7 +16,8 @@ def load_pretrained_backbone(backbone, args):
         path = find_imagenet_weights(args.backbone_weights)
         if path is None:
             raise MissingInput(
-                "no ImageNet ResNet-50 weights: pass --backbone_weights PATH (a torchvision state dict) or put "
+                "no ImageNet ResNet-50 weights: pass --backbone_weights PATH (a torchvision state dict) or "
+                "--backbone_weights torchvision (downloads when online), or put "
                 f"resnet50-0676ba61.pth in torchvision's cache {torchvision_cache_dir()}; "
                 "or --backbone_pretrained false to train from scratch")
         backbone.load_imagenet(path)

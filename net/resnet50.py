@@ -1,25 +1,26 @@
 """ResNet-50 with IRN's strides (2, 2, 2, 1): output stride 16, built on torchvision's ResNet.
 
-ImageNet weights come from a local torchvision state dict (`--backbone_weights PATH`) or from
-torchvision's cache; nothing is downloaded.
+ImageNet weights come from a local torchvision state dict (`--backbone_weights PATH`), from
+torchvision's cache, or through torchvision's weight API (`--backbone_weights torchvision`, which
+downloads into the cache when online: net/torchvision_weights.py).
 """
 import os
 
-import torch
 import torch.nn as nn
 
 from misc.chain.checkpoints import load_torch_file
 from misc.chain.errors import BadInput, MissingInput
+from net.torchvision_weights import TORCHVISION, torchvision_weights_file
+from net.torchvision_weights import cache_dir as torchvision_cache_dir
 
 TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 
 
-def torchvision_cache_dir():
-    return os.path.join(torch.hub.get_dir(), "checkpoints")
-
-
 def find_imagenet_weights(weights_path):
-    """The explicit path if given, else a torchvision cache file; None if neither exists."""
+    """The explicit path if given (`torchvision`: torchvision's IMAGENET1K_V1 file, from the hub cache
+    or downloaded into it), else a torchvision cache file; None if neither exists."""
+    if weights_path == TORCHVISION:
+        return torchvision_weights_file("resnet50", "--backbone_weights")
     if weights_path:
         if not os.path.isfile(weights_path):
             raise MissingInput(f"--backbone_weights file not found: {weights_path}")

@@ -28,6 +28,7 @@ from misc.images import IGNORE_LABEL
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net.deeplab import build_seg_net, upsampled_logits
 from net.factory import small_backbone_state
+from net.torchvision_weights import TORCHVISION, torchvision_weights_file
 from voc12.datasets import load_gt_mask
 from voc12.seg_dataset import SegTrainDataset, mask_folder
 
@@ -46,10 +47,12 @@ def model_args_of(args, num_classes):
 def pretrained_file(args):
     """The backbone's ImageNet (resnet101) or stand-in (small) weights; a clear error when missing."""
     path = args.seg_backbone_weights if args.seg_backbone == "resnet101" else args.backbone_weights
+    if args.seg_backbone == "resnet101" and path == TORCHVISION:
+        return torchvision_weights_file("resnet101", "--seg_backbone_weights")
     if not path or not os.path.isfile(path):
         raise MissingInput(
             f"segmentation backbone weights not found: {path!r} (resnet101: pass --seg_backbone_weights, a "
-            f"torchvision ResNet-101 ImageNet state dict; small: run step 0b)")
+            f"torchvision ResNet-101 ImageNet state dict, or torchvision; small: run step 0b)")
     return path
 
 

@@ -158,7 +158,8 @@ def get_args_parser(description=None):
     g.add_argument("--small_widths", type=four_widths, default=(32, 64, 128, 256),
                    help="channels of the small backbone stages")
     g.add_argument("--backbone_weights", default=None,
-                   help="resnet50: a torchvision ImageNet state dict; small: the pretrained stand-in")
+                   help="resnet50: a torchvision ImageNet state dict, or torchvision (IMAGENET1K_V1 from torch's hub "
+                        "cache, downloaded when online); small: the pretrained stand-in")
     g.add_argument("--backbone_pretrained", type=str2bool, default=True,
                    help="start from pretrained weights (an error if none are found)")
     g.add_argument("--resize_kernel", default="cv2_bilinear", choices=["pil_bicubic", "cv2_bilinear"],
@@ -307,7 +308,8 @@ def get_args_parser(description=None):
                    help="DeepLab-v2 (ASPP of four 3x3 rates, summed; the paper) or torchvision's DeepLab-v3 head")
     g.add_argument("--seg_backbone", default="small", choices=["resnet101", "small"],
                    help="resnet101 (output stride 8, ImageNet weights: --seg_backbone_weights) or the small stand-in")
-    g.add_argument("--seg_backbone_weights", default=None, help="torchvision ResNet-101 ImageNet state dict")
+    g.add_argument("--seg_backbone_weights", default=None,
+                   help="torchvision ResNet-101 ImageNet state dict, or torchvision (IMAGENET1K_V1 through its weight API)")
     g.add_argument("--seg_loss", default="ce", choices=["ce", "balanced"],
                    help="ce: cross-entropy over labelled pixels (deeplab-pytorch); balanced: DSRG's, background and "
                         "foreground pixels averaged apart per image (the author's recipe)")
