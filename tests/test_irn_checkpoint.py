@@ -157,3 +157,10 @@ def test_steps_3_to_6_run_from_an_irn_file_as_f_in(smoke_copy):
     # each map divided by its max (an untrained classifier's map may be all zero after the ReLU)
     assert cam["high_res"].shape[1:] == (64, 64) and 0 <= cam["high_res"].min() <= cam["high_res"].max() <= 1 + 1e-4
     assert os.path.isfile("result/smoke/baseline/seed_eval.json") and os.path.isfile("result/smoke/wood/seed_eval.json")
+    # The release's trained W-OoD classifier as a row: put at the row's checkpoint, steps 5-6 read it.
+    torch.save(irn_state_dict({k.replace("backbone.", "resnet50.", 1): v for k, v in fresh.items()}, release=True),
+               "sess/smoke/cam_wood.pth")
+    os.remove("sess/smoke/cam_wood.pth.made_from.json")
+    main(TINY + ["--steps", "5-6", "--backbone", "resnet50", "--cam_weights_name", path, "--infer_num", "6"])
+    with open("result/smoke/wood/cam/made_from.json") as f:
+        assert rerun.file_sha1("sess/smoke/cam_wood.pth") in json.dumps(json.load(f))
