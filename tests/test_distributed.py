@@ -5,7 +5,8 @@
 - The chain: `torchrun --nproc_per_node 2 run_sample.py --preset smoke --device cpu` finishes;
   on the same checkpoints, every per-image output of the inference steps (CAMs, IR labels,
   pseudo-masks, Table 3's predictions) equals the one-process run's byte for byte, none missing,
-  and the evaluations (confusion matrices summed over ranks) are the same JSON.
+  and the evaluations (confusion matrices summed over ranks) are the same JSON; so are those of
+  two torchrun "nodes" (`--nnodes 2`, c10d rendezvous on 127.0.0.1, one process each).
 - F_in's loss curve under torchrun follows the one process's within 2% per epoch. The global
   batches are the same images; what differs is each image's random scale, flip and crop (each
   rank draws its own, misc/chain/engine.py), so the curves cannot be equal. Measured here: 0.1-0.4%.
@@ -13,6 +14,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -81,6 +83,23 @@ def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
     assert sum(k.startswith("wood/cam/") for k in b) >= n_train  # every image's seed, none missing
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
+
+    # Two machines: two torchrun agents ("nodes", one process each) meeting through c10d on
+    # 127.0.0.1, sharing this folder as they would a network file system: the same bytes again.
+    nodes = tmp_path / "nodes"
+    shutil.copytree(smoke_run, nodes, symlinks=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    agent = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
+             "--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", "wood-two-nodes",
+             os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE, "--device", "cpu"]
+    agents = [subprocess.Popen(agent, cwd=nodes, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+              for _ in range(2)]
+    logs = [p.communicate(timeout=600)[0] for p in agents]
+    assert [p.returncode for p in agents] == [0, 0], "\n".join(log[-3000:] for log in logs)
+    c = outputs(nodes)
+    assert sorted(a) == sorted(c) and [k for k in a if a[k] != c[k]] == []
 
     # Training: the whole chain under torchrun, then F_in's curve against the one process's.
     fresh = tmp_path / "fresh"
