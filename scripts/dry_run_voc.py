@@ -36,6 +36,14 @@ from step.s02_mine_hard_ood import ReviewPending  # noqa: E402
 from voc12.generated.voc_mock import VOC_SIZES, write_random_weights, write_voc_mock  # noqa: E402
 
 PAPER_TRAIN_AUG, PAPER_INFER, PAPER_VAL = 10582, 1464, 1449
+# The suite's sizes (tests/test_voc_dry_run.py, scripts/gpu_check.py --small): a tiny mock, small
+# crops and batches; step 13 is the smoke chain's.
+SMALL_FLAGS = ["--cam_crop_size", "64", "--cam_resize_long", "48,80", "--irn_crop_size", "64", "--irn_infer_pad", "96",
+               "--cam_batch_size", "4", "--irn_batch_size", "8", "--ood_batch_size", "4", "--cam_scales", "1.0,0.5",
+               "--ood_score_thres", "0.0", "--ood_feature_size", "96", "--crf_workers", "1", "--seg_crop_size", "64",
+               "--seg_batch_size", "4", "--seg_infer_scales", "1.0", "--vis_pass", "false"]
+SMALL_MOCK = dict(n_seg_train=8, n_seg_val=3, n_sbd_only=4, n_ood=8, classes_per_image=(2, 2),
+                  sizes=((72, 96), (96, 72), (80, 80)))
 
 
 def answer_review(args):

@@ -1,32 +1,33 @@
 """The paper setting's plumbing on a tiny VOC-format mock: every step of `--preset voc` (ResNet-50
 with random weights from a local file, SBD's lists, XML labels, manual review answered by a
 decisions file, IRN on train_aug, W-OoD in the release's form), at small image and crop sizes so
-it fits the suite. scripts/dry_run_voc.py runs the same at VOC's sizes (docs/paper_setting.md, dry run)."""
+it fits the suite, run through the prepared device check as a user runs it
+(`bash scripts/gpu_check.sh --device cpu --small --parts voc_fp32`). scripts/dry_run_voc.py runs
+the same at VOC's sizes (docs/paper_setting.md, dry run); on a GPU, scripts/gpu_check.sh."""
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from misc import io_utils
+from misc.chain import layout
+from run_sample import parse_args
+from tests.conftest import ROOT
 
-from dry_run_voc import dry_run  # noqa: E402
-
-from misc import io_utils  # noqa: E402
-from misc.chain import layout  # noqa: E402
-
-SMALL = ["--cam_crop_size", "64", "--cam_resize_long", "48,80", "--irn_crop_size", "64", "--irn_infer_pad", "96",
-         "--cam_batch_size", "4", "--irn_batch_size", "8", "--ood_batch_size", "4", "--cam_scales", "1.0,0.5",
-         "--ood_score_thres", "0.0", "--ood_feature_size", "96", "--crf_workers", "1", "--seg_crop_size", "64",
-         "--seg_batch_size", "4", "--seg_infer_scales", "1.0", "--vis_pass", "false"]  # step 13: the smoke chain's
+ENV = {**os.environ, "PYTHON": sys.executable}  # the suite's interpreter, activated or not
 
 
 @pytest.mark.slow
-def test_voc_preset_runs_every_step_on_a_mock(in_tmp_dir):
-    args, text = dry_run("mock", "voc_tiny", epochs=1, extra=SMALL, n_seg_train=8, n_seg_val=3,
-                         n_sbd_only=4, n_ood=8, classes_per_image=(2, 2), sizes=((72, 96), (96, 72), (80, 80)))
+def test_voc_preset_runs_every_step_on_a_mock_through_the_device_check(tmp_path, monkeypatch):
+    work = tmp_path / "check"
+    done = subprocess.run(["bash", os.path.join(ROOT, "scripts", "gpu_check.sh"), "--device", "cpu", "--small",
+                           "--parts", "voc_fp32", "--work", str(work)], capture_output=True, text=True, env=ENV)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("PASS"), (done.stdout + done.stderr)[-4000:]
+    monkeypatch.chdir(work)
+    args = parse_args(["--preset", "voc", "--run_name", "gpu_check_voc_fp32"])
     # train_aug = SBD train + SBD val + VOC train - VOC val: 4 + 8 (SBD's VOC val image left out).
     train, infer = io_utils.read_ids(args.train_list), io_utils.read_ids(args.infer_list)
     assert len(train) == 12 and len(infer) == 8 and not set(io_utils.read_ids(args.val_list)) & set(train)
@@ -42,8 +43,16 @@ def test_voc_preset_runs_every_step_on_a_mock(in_tmp_dir):
     memory = json.load(open(layout.result_file(args, "memory.json")))
     assert {"step.s01_train_cam", "step.s08_train_irn", "step.s09_make_sem_seg", "step.s11_train_seg"} <= set(memory)
     assert all(m["peak_rss_mb"] > 100 for m in memory.values())
-    assert "step.s09_make_sem_seg" in text and os.path.isfile(layout.result_file(args, "report.md"))
+    check = open("gpu_check.md").read()
+    assert "| step.s09_make_sem_seg |" in check and "- voc_fp32: PASS" in check
+    assert os.path.isfile(layout.result_file(args, "report.md"))
     assert "wood" in open(layout.result_file(args, "table3.txt")).read()
     config = json.load(open(layout.result_file(args, "config.json")))
     assert (config["backbone"], config["irn_ids"], config["cam_frozen_stages"], config["distance_form"]) == \
         ("resnet50", "train", 2, "release")
+
+
+def test_an_unknown_part_is_refused():
+    done = subprocess.run(["bash", os.path.join(ROOT, "scripts", "gpu_check.sh"), "--parts", "voc_fp64"],
+                          capture_output=True, text=True, env=ENV)
+    assert done.returncode == 2 and "--parts: unknown ['voc_fp64']" in done.stderr
