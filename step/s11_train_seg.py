@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 SEG_FLAGS = ("seg_net", "seg_backbone", "seg_aspp_rates", "seg_crop_size", "seg_train_scales",
              "seg_batch_size", "seg_num_epoches", "seg_learning_rate", "seg_weight_decay", "seg_momentum",
              "small_widths", "seed", "amp", "num_workers")
-RECORDED_WHEN_NOT_DEFAULT = {"seg_loss": "ce"}  # in the record when set: networks trained before it stay current
+RECORDED_WHEN_NOT_DEFAULT = {"seg_loss": "ce", "seg_accumulate": 1}  # in the record when set: networks trained before it stay current
 
 
 def model_args_of(args, num_classes):
@@ -126,7 +126,9 @@ def train_row(args, row, rows, ids, record, device, num_classes):
     mask_of, _ = masks_of(args, row, rows)
     dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
                               args.seg_train_scales)  # cv2 bilinear, as deeplab-pytorch
-    loader = make_loader(dataset, args.seg_batch_size, True, seg_seed(args), args.num_workers, drop_last=True)
+    # --seg_accumulate K: the loader gives micro-batches of batch / K, K of them make one step
+    loader = make_loader(dataset, args.seg_batch_size // args.seg_accumulate, True, seg_seed(args), args.num_workers,
+                         drop_last=True)
     net = new_seg_net(args, num_classes).to(device)
     optimizer = build_optimizer(net, args)
 
@@ -137,7 +139,7 @@ def train_row(args, row, rows, ids, record, device, num_classes):
     fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
         seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
         log_path=layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
-        overwrite=args.overwrite)
+        overwrite=args.overwrite, accumulate=args.seg_accumulate)
 
 
 def run(args):

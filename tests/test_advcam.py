@@ -149,3 +149,13 @@ def test_bad_iteration_count_is_refused():
         advcam_maps(tiny_net(), image_pair(), torch.tensor([0]), adv_iter=0)
     with pytest.raises(ValueError, match="adv_map"):
         advcam_maps(tiny_net(), image_pair(), torch.tensor([0]), adv_map="gradcam++")
+
+
+def test_the_climb_runs_the_network_under_amp():
+    # --amp reaches AdvCAM's climb (it calls the backbone itself): bf16 maps near the fp32 ones, not equal.
+    net, pair, keys = tiny_net(), image_pair(), torch.tensor([0, 2])
+    fp32 = advcam_maps(net, pair, keys, adv_iter=3)
+    net.amp = True
+    bf16 = advcam_maps(net, pair, keys, adv_iter=3)
+    assert bf16.dtype == torch.float32 and not torch.equal(bf16, fp32)
+    torch.testing.assert_close(bf16, fp32, rtol=0.1, atol=0.05 * fp32.abs().max().item())

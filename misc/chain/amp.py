@@ -1,11 +1,15 @@
-"""--amp for every network: bf16 autocast inside the network's own forward methods, fp32 out.
+"""--amp for every network: bf16 (or fp16) autocast inside the network's own forward methods, fp32 out.
 
-A network's `amp` attribute (False unless a step sets it from --amp) turns on
-torch.autocast(<its device>, bfloat16) around `forward` and the other methods the steps call
+A network's `amp` attribute (False unless a step sets it from --amp: True for bf16, "fp16" for
+fp16) turns on torch.autocast(<its device>, bfloat16 or float16) around `forward` and the other
+methods the steps call
 (class maps, boundaries); what comes out is cast back to float32, so the losses, CAMs, random
 walks, metrics and numpy conversions after it run in fp32 as without --amp. bf16 on CUDA, and
 on CPUs too: on this machine's CPU (AMX bf16) the small backbone's forward ran 4.8x and its
-forward + backward 2.8x faster than fp32 (docs/speed.md)."""
+forward + backward 2.8x faster than fp32 (docs/speed.md). fp16 is for GPUs without bf16
+(pre-Ampere): its narrow range needs the loss scaled in training, which the engine does with a
+GradScaler (`grad_scaler`)."""
+import contextlib
 import functools
 
 import torch
@@ -17,10 +21,29 @@ def bf16_when_asked(method):
         if not getattr(self, "amp", False):
             return method(self, *args, **kwargs)
         device_type = next(self.parameters()).device.type
-        with torch.autocast(device_type, dtype=torch.bfloat16):
+        with torch.autocast(device_type, dtype=autocast_dtype(self.amp)):
             out = method(self, *args, **kwargs)
         return _as_float(out)
     return wrapper
+
+
+def autocast_dtype(amp):
+    return torch.float16 if amp == "fp16" else torch.bfloat16
+
+
+def autocast_of(net):
+    """The autocast region of `net`'s --amp mode (nothing when off), for code that runs parts of a
+    network itself (AdvCAM's climb calls the backbone and the classifier directly)."""
+    if not getattr(net, "amp", False):
+        return contextlib.nullcontext()
+    return torch.autocast(next(net.parameters()).device.type, dtype=autocast_dtype(net.amp))
+
+
+def grad_scaler(amp, device):
+    """A GradScaler for fp16 training (None otherwise: bf16 and fp32 need no loss scaling)."""
+    if amp != "fp16":
+        return None
+    return torch.amp.GradScaler(torch.device(device).type)
 
 
 def _as_float(out):
@@ -38,10 +61,10 @@ def _as_float(out):
 def amp_record(args):
     """--amp's entry in an inference step's made-from record: only when on, so the outputs made
     before the flag reached inference steps stay current (fp32 is what they were made with)."""
-    return {"amp": True} if args.amp else {}
+    return {"amp": args.amp} if args.amp else {}
 
 
-def set_amp(net, enabled):
-    """Turn bf16 autocast on or off for `net` (and return it)."""
-    net.amp = bool(enabled)
+def set_amp(net, mode):
+    """Autocast for `net`: False (off), True (bf16) or "fp16"; returns the net."""
+    net.amp = mode if mode == "fp16" else bool(mode)
     return net

@@ -17,6 +17,20 @@ def str2bool(value):
     raise argparse.ArgumentTypeError(f"expected true or false, got '{value}'")
 
 
+def amp_mode(value):
+    """--amp: false (fp32), true or bf16 (bf16 autocast), fp16 (fp16 autocast + a GradScaler in
+    training, for GPUs without bf16). bf16 parses to True, so records made with `--amp true` stay
+    current; fp16 parses to "fp16"."""
+    if isinstance(value, (bool, str)) and str(value).strip().lower() in ("bf16", "bfloat16"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("fp16", "float16", "half"):
+        return "fp16"
+    try:
+        return str2bool(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected false, true (= bf16), bf16 or fp16, got '{value}'") from None
+
+
 def float_tuple(value):
     return tuple(float(v) for v in value.split(","))
 

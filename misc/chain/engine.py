@@ -20,6 +20,7 @@ forwards through `model` and returns (loss, {name: float}). The engine owns the 
   (misc/chain/rerun.py), then the resume file is removed. Downstream steps read only `<path>`,
   so a half-trained network is never taken as finished.
 """
+import contextlib
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ import torch
 
 from misc import io_utils
 from misc.chain import distributed, rerun
-from misc.chain.amp import set_amp
+from misc.chain.amp import grad_scaler, set_amp
 from misc.chain.checkpoints import checkpoint_dict, load_checkpoint, load_weights, save_final
 from misc.chain.errors import BadInput
 from misc.chain.layout import resume_path
@@ -66,24 +67,43 @@ def epoch_seed(seed, epoch, stream=0):
     return (int(seed) * 1_000_003 + epoch * 7_919 + stream * 104_729) % 2**31
 
 
-def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc, model=None):
+def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp, desc, model=None, scaler=None,
+                    accumulate=1):
     """One pass over `loader`: poly lr, forward through `model` (the network, or its DDP wrapper;
-    bf16 inside it with --amp), finite check, backward, step. Returns (step after the epoch, the epoch's
-    mean of every part and of the loss, over all ranks)."""
+    autocast inside it with --amp), finite check, backward, step. With `accumulate` K, each
+    optimisation step sums the gradients of K micro-batches of the loader, each loss divided by K
+    (the mean over K equal micro-batches is the whole batch's mean; deeplab-pytorch's iter_size);
+    micro-batches left over at the epoch's end are not used. `scaler`: fp16's GradScaler. Returns
+    (step after the epoch, the epoch's mean of every part and of the loss, over all ranks)."""
     model = model if model is not None else net
     net.train()
     sums, count, seen, start = {}, 0, 0, time.time()
-    bar = progress(loader, desc=desc, leave=False, mininterval=1.0)
-    for batch in bar:
-        set_poly_lr(optimizer, step, max_step)
-        loss, parts = loss_of(model, batch)  # --amp: bf16 inside the network's forward (misc/chain/amp.py)
-        loss = loss.float()
-        check_finite(loss, step)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        step, count = step + 1, count + 1
-        seen, value = seen + _batch_len(batch), loss.item()  # one device sync per step
+    usable = (len(loader) // accumulate) * accumulate
+    bar = progress(loader, desc=desc, leave=False, mininterval=1.0, total=usable)
+    for k, batch in enumerate(bar):
+        if k == usable:
+            break
+        first, last = k % accumulate == 0, k % accumulate == accumulate - 1
+        if first:
+            set_poly_lr(optimizer, step, max_step)
+            optimizer.zero_grad(set_to_none=True)
+        # DDP: all-reduce the gradients once per optimisation step, at its last micro-batch
+        sync = model.no_sync() if not last and hasattr(model, "no_sync") else contextlib.nullcontext()
+        with sync:
+            loss, parts = loss_of(model, batch)  # --amp: autocast inside the network's forward (misc/chain/amp.py)
+            loss = loss.float()
+            check_finite(loss, step)
+            scaled = loss / accumulate
+            (scaler.scale(scaled) if scaler else scaled).backward()
+        if last:
+            if scaler:  # fp16: skips the step when a gradient overflowed, then adapts the scale
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            step += 1
+        count += 1
+        seen, value = seen + _batch_len(batch), loss.item()  # one device sync per micro-batch
         for key, part in {**parts, "loss": value}.items():
             sums[key] = sums.get(key, 0.0) + part
         bar.set_postfix(loss=f"{value:.4f}", img_per_s=f"{seen / max(time.time() - start, 1e-9):.0f}")
@@ -102,9 +122,10 @@ def _batch_len(batch):
 
 
 def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model_args, config, log_path, device,
-        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None, overwrite=False):
+        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None, overwrite=False, accumulate=1):
     """Train for `epochs` epochs (resuming from `<path>.resume` when it was made from the same
     `made_from`, unless `overwrite`), save the checkpoint at `path` and return it.
+    accumulate: micro-batches per optimisation step (the loader's batches are micro-batches).
 
     on_epoch_start(epoch): reseed extra random streams (e.g. W-OoD's OoD loader) from the epoch;
     on_epoch_end(epoch, record): extra numbers for the epoch's log line (e.g. validation).
@@ -114,11 +135,15 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
     if len(loader) == 0:
         raise BadInput(f"{desc}: the loader has no batch (batch size {loader.batch_size} with drop_last over "
                        f"{len(loader.dataset)} images): training would take 0 steps; lower the batch size")
+    if len(loader) < accumulate:
+        raise BadInput(f"{desc}: the loader has {len(loader)} micro-batches, fewer than the {accumulate} one "
+                       f"optimisation step accumulates; lower the batch size or the accumulation")
     made_from = rerun.as_stored(made_from)
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed training crops: cuDNN picks its fastest kernels once
     loader, model = distributed.shard_loader(loader), distributed.wrap(set_amp(net, amp), device)
-    max_step, start_epoch, step, history = epochs * len(loader), 0, 0, []
+    max_step, start_epoch, step, history = epochs * (len(loader) // accumulate), 0, 0, []
+    scaler = grad_scaler(amp, device)
     resume = resume_path(path)
     main = distributed.is_main()
     if main:
@@ -133,6 +158,8 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         if rerun.changed(saved["made_from"], made_from) is None:
             load_weights(net, saved["model"], resume)
             optimizer.load_state_dict(saved["optimizer"])
+            if scaler and "grad_scaler" in saved:
+                scaler.load_state_dict(saved["grad_scaler"])
             start_epoch, step, history = saved["epoch"], saved["step"], saved["history"]
             log.info("%s: resuming from %s after epoch %d of %d", desc, resume, start_epoch, epochs)
         else:
@@ -145,12 +172,14 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
         if on_epoch_start:
             on_epoch_start(epoch)
         step, record = train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp,
-                                       f"{desc} {epoch + 1}/{epochs}", model)
+                                       f"{desc} {epoch + 1}/{epochs}", model, scaler, accumulate)
         if on_epoch_end:
             record.update(on_epoch_end(epoch, record) or {})
         record = {"epoch": epoch + 1, **record}
         history.append(record)
         checkpoint = checkpoint_dict(net, optimizer, epoch + 1, step, seed, model_args, config, made_from, history)
+        if scaler:  # resumes with the loss scale it had
+            checkpoint["grad_scaler"] = scaler.state_dict()
         if main:
             with open(log_path, "a") as f:
                 f.write(json.dumps(record) + "\n")

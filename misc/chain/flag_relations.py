@@ -13,9 +13,13 @@ def flag_problems(args):
         problems.append(f"--conf_fg_thres {args.conf_fg_thres} must be above --conf_bg_thres {args.conf_bg_thres} "
                         f"(confident foreground needs a higher CAM score than confident background)")
     ranks = int(os.environ.get("WORLD_SIZE", "1"))  # torchrun's; read here, before any process group
+    if args.seg_accumulate > 1 and args.seg_batch_size % (args.seg_accumulate * ranks):
+        problems.append(f"--seg_batch_size {args.seg_batch_size} must divide into --seg_accumulate "
+                        f"{args.seg_accumulate} micro-batches on each of the {ranks} rank(s): give a multiple of "
+                        f"{args.seg_accumulate * ranks} or another --seg_accumulate")
     for flag in GLOBAL_BATCHES:
         batch = getattr(args, flag)
-        if ranks > 1 and batch % ranks:
+        if ranks > 1 and batch % ranks and not (flag == "seg_batch_size" and args.seg_accumulate > 1):
             problems.append(f"--{flag} {batch} is a global batch and must divide by the {ranks} ranks of this "
                             f"torchrun; give a multiple of {ranks} (e.g. {max(ranks, batch - batch % ranks)}) or "
                             f"another --nproc_per_node")

@@ -5,7 +5,7 @@ get_args_parser() defines every flag with its help, grouped by step.
 """
 import argparse
 
-from misc.chain.cli import (StepParsers, at_least_one, class_index_or_off, count, float_range, four_widths, fraction,
+from misc.chain.cli import (StepParsers, amp_mode, at_least_one, class_index_or_off, count, float_range, four_widths, fraction,
                             frozen_stages, help_formatter, int_range, not_negative, positive, positive_floats,
                             positive_fraction, positive_ints, str2bool, stride4_crop, sweep)
 
@@ -118,9 +118,10 @@ def get_args_parser(description=None):
                    help="run only these steps: numbers or names, ranges with '-' (4-6, 0-1,8, make_cam)")
     g.add_argument("--from", dest="from_step", type=STEPS.index, default=None,
                    help="run this step (number or name) and every later one")
-    g.add_argument("--amp", type=str2bool, default=False,
-                   help="bf16 autocast inside every network (training and inference steps; CUDA and CPU), "
-                        "fp32 outside it (misc/chain/amp.py)")
+    g.add_argument("--amp", type=amp_mode, default=False,
+                   help="false | true (= bf16) | fp16: autocast inside every network (training and inference "
+                        "steps; CUDA and CPU), fp32 outside it; fp16 adds a GradScaler in training, for GPUs "
+                        "without bf16 (misc/chain/amp.py)")
 
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"],
@@ -321,6 +322,9 @@ def get_args_parser(description=None):
     g.add_argument("--seg_train_scales", type=positive_floats, default=(0.75, 1.0, 1.25),
                    help="training scale drawn from these (deeplab-pytorch: 0.5,0.75,1.0,1.25,1.5)")
     g.add_argument("--seg_batch_size", type=at_least_one, default=16, help="batch (deeplab-pytorch: 5 x 2 accumulated)")
+    g.add_argument("--seg_accumulate", type=at_least_one, default=1,
+                   help="micro-batches per step: the batch runs as seg_batch_size / seg_accumulate images at a time, "
+                        "gradients summed (deeplab-pytorch's iter_size 2: batch 10 as 5 x 2, for 11-12 GB cards)")
     g.add_argument("--seg_num_epoches", type=at_least_one, default=8, help="epochs (deeplab-pytorch: 20k x 10 / 10,582 = 19)")
     g.add_argument("--seg_learning_rate", type=positive, default=0.001,
                    help="backbone lr; head weights 10x, biases 20x (deeplab-pytorch: 2.5e-4)")

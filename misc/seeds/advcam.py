@@ -37,6 +37,8 @@ Differences from the official AdvCAM release (obtain_CAM_masking.py), documented
 import torch
 import torch.nn.functional as F
 
+from misc.chain.amp import autocast_of
+
 LOGIT_FORMS = ("logit", "relu_gap")
 ADV_MAPS = ("gradcam", "cam")
 
@@ -125,8 +127,9 @@ def _climb(net, pair, keys, adv_iter, step_size, ad_coeff, score_th, logit_form,
     for t in range(adv_iter):
         x.requires_grad_(True)
         with torch.enable_grad():
-            features = net.backbone(x.flatten(0, 1))
-            raw = F.conv2d(features, net.classifier.weight).unflatten(0, (K, 2))
+            with autocast_of(net):  # --amp: the network in bf16 / fp16, the climb's arithmetic in fp32
+                raw = F.conv2d(net.backbone(x.flatten(0, 1)), net.classifier.weight)
+            raw = raw.float().unflatten(0, (K, 2))
             maps = pair_maps(raw, keys, net.classifier.weight.flatten(1) if adv_map == "gradcam" else None)
             if init is None:
                 init = maps.detach()
