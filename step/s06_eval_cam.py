@@ -22,9 +22,10 @@ from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import infer_ids
 from misc.images import load_rgb
-from misc.metrics import StreamingConfusion, cam_to_seed
+from misc.metrics import StreamingConfusion, cam_to_seed, confusion_matrix
 from misc.report.tables import format_table, pct, per_class_table, summary
 from misc.seeds.crf import crf_seed
+from misc.seeds.crf_pool import crf_map
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,22 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
     return {t: c.scores() for t, c in confusions.items()}
 
 
-def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold):
-    """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF")."""
+def _crf_confusion(job):
+    """One image's confusion matrix of its CRF-refined seed (a worker's job)."""
+    image_id, cam_folder, voc_root, num_classes, threshold = job
+    cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
+    rgb = load_rgb(layout.image_dir(voc_root), image_id)
+    return confusion_matrix(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id),
+                            num_classes)
+
+
+def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold, workers=1):
+    """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF"), the images
+    in --crf_workers processes (integer counts: the sum does not depend on their order)."""
     confusion = StreamingConfusion(num_classes)
-    for image_id in progress(distributed.shard(ids), desc="eval seeds + CRF", leave=False):
-        cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
-        rgb = load_rgb(layout.image_dir(voc_root), image_id)
-        confusion.update(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id))
+    jobs = [(i, cam_folder, voc_root, num_classes, threshold) for i in distributed.shard(ids)]
+    for matrix in crf_map(_crf_confusion, jobs, workers, "eval seeds + CRF"):
+        confusion.matrix += matrix
     return confusion.scores()
 
 
@@ -90,7 +100,8 @@ def evaluate_row(args, row, rows, ids, names, thresholds):
                          **summary(by_thres[release_t])},
     }
     if args.eval_crf:
-        crf = evaluate_crf_seeds(ids, cam_dir(args, row, rows), args.voc12_root, len(names), args.cam_eval_thres)
+        crf = evaluate_crf_seeds(ids, cam_dir(args, row, rows), args.voc12_root, len(names), args.cam_eval_thres,
+                                 args.crf_workers)
         result["crf"] = {"threshold": args.cam_eval_thres, **crf}
     log.info("%s seeds at threshold %.2f (%d images):\n%s", row, args.cam_eval_thres, len(ids),
              per_class_table(names, fixed))

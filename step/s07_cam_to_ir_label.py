@@ -9,18 +9,17 @@ when its CAM folder or thresholds changed (misc/chain/rerun.py).
 """
 import logging
 import os
-from multiprocessing import get_context
 
 import numpy as np
 
 from misc import io_utils
-from misc.chain import distributed, layout, rerun, threads
+from misc.chain import distributed, layout, rerun
 from misc.chain.layout import cam_dir, ir_label_dir
-from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import irn_ids
 from misc.images import IGNORE_LABEL, load_rgb, voc_palette
 from misc.seeds.crf import crf_seed
+from misc.seeds.crf_pool import crf_map
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +57,7 @@ def run(args):
         total += len(todo)
         jobs = [(i, image_dir, cam_dir(args, row, rows), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres) for i in distributed.shard(todo)]  # torchrun: a share a rank
-        workers = max(1, min(threads.crf_workers(args.crf_workers), len(jobs)))
-        if workers == 1:
-            for job in progress(jobs, desc=f"ir_label {row}", leave=False):
-                _work(job)
-        else:
-            with get_context("spawn").Pool(workers) as pool:
-                for _ in progress(pool.imap_unordered(_work, jobs, chunksize=8), total=len(jobs),
-                              desc=f"ir_label {row}", leave=False):
-                    pass
+        for _ in crf_map(_work, jobs, args.crf_workers, f"ir_label {row}"):
+            pass
         distributed.barrier()
     return None if total else rerun.SKIPPED

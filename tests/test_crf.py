@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from misc.seeds.crf import crf_refine_labels, crf_seed
 
@@ -21,3 +22,15 @@ def test_crf_seed_maps_back_to_class_indices():
     high_res[0, :, 5:] = 0.9
     seed = crf_seed(rgb, high_res, np.array([6]), 0.15)
     assert set(np.unique(seed)) <= {0, 7} and (seed[:, 6:] == 7).all()
+
+
+@pytest.mark.slow
+def test_step6_crf_scores_are_the_same_in_a_pool(smoke_run, monkeypatch):
+    # Step 6's "+ CRF" row in --crf_workers processes: integer confusion counts summed in any order.
+    from step.s06_eval_cam import evaluate_crf_seeds
+
+    monkeypatch.chdir(smoke_run)
+    ids = open("sess/smoke/lists/infer.txt").read().split()[:8]
+    one = evaluate_crf_seeds(ids, "result/smoke/baseline/cam", "Data/smoke/VOC2012", 7, 0.15, workers=1)
+    pool = evaluate_crf_seeds(ids, "result/smoke/baseline/cam", "Data/smoke/VOC2012", 7, 0.15, workers=2)
+    assert one == pool and 0.0 <= one["miou"] <= 1.0

@@ -32,7 +32,7 @@ NOT_SHAPING = {
     "cam_models": "chooses which rows run (each row has its own outputs)",
     "seg_full_supervision": "adds a row of its own (its own outputs)",
     "device": "where to compute; the same flags give the same outputs up to floating-point order",
-    "crf_workers": "processes for step 7's CRFs (same labels)",
+    "crf_workers": "processes for the CRFs of steps 6 and 7 (same labels, same sums)",
     "adv_class_batch": "classes climbed at once (same seeds, less memory)",
     **{k: "a path: the file or folder is recorded by its fingerprint, not by its name" for k in (
         "voc12_root", "sbd_root", "ood_root", "list_dir", "infer_list", "backbone_weights", "cam_weights_name",

@@ -266,7 +266,7 @@ def get_args_parser(description=None):
     g.add_argument("--eval_crf", type=str2bool, default=True, help="step 6 also scores the seed refined by the CRF")
     g.add_argument("--conf_fg_thres", type=fraction, default=0.30, help="confident foreground threshold")
     g.add_argument("--conf_bg_thres", type=fraction, default=0.15, help="confident background (release 0.15; IRN 0.05)")
-    g.add_argument("--crf_workers", type=at_least_one, default=2, help="processes for step 7's CRFs")
+    g.add_argument("--crf_workers", type=at_least_one, default=2, help="processes for the dense CRFs of steps 6 and 7")
     g.add_argument("--ir_label_out_dir", default=None, help="only with a single model")
     g.add_argument("--irn_ids", default="infer", choices=["infer", "train"],
                    help="images IRN trains on (steps 5, 7 make CAMs and IR labels for them): the --infer_list, "

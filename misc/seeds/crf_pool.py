@@ -1,0 +1,22 @@
+"""The dense CRF over many images in worker processes (steps 6 and 7): one pool recipe.
+
+pydensecrf runs one image on one core and holds the GIL, so images go to `spawn`ed processes
+(misc/chain/threads.py decides how many: min(--crf_workers, cores / processes)). Results come
+back as they finish; the callers only sum or write them, so the order does not change any output.
+"""
+from multiprocessing import get_context
+
+from misc.chain import threads
+from misc.chain.progress import progress
+
+
+def crf_map(function, jobs, requested_workers, desc):
+    """Yield function(job) for every job: in this process with one worker, else in a pool.
+    `function` must be importable (a module-level function): spawned workers import it."""
+    workers = max(1, min(threads.crf_workers(requested_workers), len(jobs)))
+    if workers == 1:
+        for job in progress(jobs, desc=desc, leave=False):
+            yield function(job)
+        return
+    with get_context("spawn").Pool(workers) as pool:
+        yield from progress(pool.imap_unordered(function, jobs, chunksize=8), total=len(jobs), desc=desc, leave=False)
