@@ -17,6 +17,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader
 
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
@@ -81,8 +82,10 @@ def multiscale_cam(net, pyramid, size, keys, output_stride, maps_of=None, scales
 
 
 def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, maps_of=None, made_from=None,
-              kernel="cv2_bilinear", high_res_dtype="float32"):
+              kernel="cv2_bilinear", high_res_dtype="float32", num_workers=0):
     """Write one seed file per id; returns the number written (skipped ones excluded).
+    num_workers: DataLoader processes that decode and resize the pyramids ahead of the network
+    (--num_workers; the same bytes as decoding in this process).
     made_from: what the folder is made from (settings, checkpoint); other settings -> remake all.
     high_res_dtype: float16 halves the files (the full-resolution maps are most of each); readers
     get float32 back (io_utils.load_cam_dict), and IRN's tools read either."""
@@ -94,8 +97,9 @@ def make_cams(net, ids, image_dir, labels, scales, out_dir, device, overwrite, m
     if len(todo) < len(ids):
         log.info("%d of %d CAMs already in %s, making the other %d", len(ids) - len(todo), len(ids), out_dir, len(todo))
     dataset = MultiScaleDataset(distributed.shard(todo), image_dir, labels, scales, kernel)  # torchrun: a share a rank
-    for index in progress(range(len(dataset)), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}", leave=False):
-        pack = dataset[index]
+    loader = DataLoader(dataset, batch_size=None, shuffle=False, num_workers=num_workers)  # one image a step
+    for pack in progress(loader, total=len(dataset), desc=f"make_cam {os.path.basename(os.path.dirname(out_dir))}",
+                         leave=False):
         keys = torch.nonzero(pack["label"])[:, 0]
         pyramid = [p.to(device) for p in pack["img"]]
         cam, high_res = multiscale_cam(net, pyramid, pack["size"], keys.to(device), net.backbone.output_stride,
@@ -130,7 +134,7 @@ def run(args):
         start = time.time()
         written = make_cams(net, ids, layout.image_dir(args.voc12_root), labels, args.cam_scales,
                             out_dir, device, args.overwrite, maps_of, made_from, args.resize_kernel,
-                            args.cam_high_res_dtype)
+                            args.cam_high_res_dtype, args.num_workers)
         seconds, total = time.time() - start, total + written
         log.info("%s: %d %s seeds written to %s (%.3f s per image)", row, written, method, out_dir,
                  seconds / max(written, 1))

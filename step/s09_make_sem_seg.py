@@ -14,6 +14,7 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader
 
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
@@ -67,8 +68,8 @@ def run(args):
         share = distributed.shard(todo)  # torchrun: a share a rank
         images = MultiScaleDataset(share, layout.image_dir(args.voc12_root),
                                    {i: np.zeros(1, np.float32) for i in share}, scales=(1.0,))
-        for index in progress(range(len(images)), desc=f"random walk {row}", leave=False):
-            pack = images[index]
+        loader = DataLoader(images, batch_size=None, shuffle=False, num_workers=args.num_workers)  # decode ahead
+        for pack in progress(loader, total=len(images), desc=f"random walk {row}", leave=False):
             cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, row, rows), pack["name"] + ".npy"))
             boundary = net.boundary(pack["img"][0].to(device), args.irn_infer_pad)
             mask = pseudo_mask(boundary, torch.from_numpy(cam["cam"]).to(device), cam["keys"], pack["size"], args)

@@ -1,6 +1,7 @@
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from misc import io_utils
@@ -120,3 +121,32 @@ def test_float16_full_resolution_maps_halve_the_file_and_keep_the_seeds(tmp_path
     assert agree.mean() >= 0.999
     assert json.load(open(tmp_path / "f16" / STAMP))["cam_high_res_dtype"] == "float16"  # recorded when set
     assert "cam_high_res_dtype" not in json.load(open(tmp_path / "f32" / STAMP))  # older folders stay current
+
+
+def test_loader_workers_write_the_same_bytes(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    names = ["a", "b", "c"]
+    for name in names:
+        Image.fromarray(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8)).save(tmp_path / f"{name}.jpg")
+    labels = {n: np.array([1, 0, 1, 0], np.float32) for n in names}
+    net, cpu = tiny_net(), torch.device("cpu")
+    for workers, out in ((0, "here"), (2, "workers")):
+        assert make_cams(net, names, str(tmp_path), labels, (1.0, 0.5), str(tmp_path / out), cpu, False,
+                         num_workers=workers) == 3
+    for name in names:
+        assert (tmp_path / "here" / f"{name}.npy").read_bytes() == (tmp_path / "workers" / f"{name}.npy").read_bytes()
+
+
+@pytest.mark.slow
+def test_random_walk_with_loader_workers_writes_the_same_masks(smoke_copy):
+    # Step 9 decodes its images in --num_workers processes: the pseudo-masks keep their bytes.
+    from run_sample import main
+    from tests.conftest import TINY
+
+    folder = "result/smoke/wood/sem_seg"
+    before = {f: open(os.path.join(folder, f), "rb").read() for f in os.listdir(folder) if f.endswith(".png")}
+    main(TINY + ["--steps", "9", "--cam_models", "wood", "--overwrite", "make_sem_seg", "--num_workers", "2"])
+    after = {f: open(os.path.join(folder, f), "rb").read() for f in os.listdir(folder) if f.endswith(".png")}
+    assert len(before) > 0 and before == after
