@@ -16,6 +16,9 @@ comp6_test_cls/<id>.png (palette PNGs, for upload). The ground truth is read onl
 import json
 import logging
 import os
+from collections import deque
+
+import numpy as np
 
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
@@ -27,23 +30,55 @@ from misc.metrics import StreamingConfusion
 from misc.report.tables import format_table, pct, summary
 from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
-from net.seg_inference import PROTOCOLS, predictions
+from misc.seeds.crf import crf_refine_probs
+from misc.seeds.crf_pool import crf_map_ordered
+from net.seg_inference import PROTOCOLS, predict, predictions
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
 EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
 
 
+def crf_labels(job):
+    """The CRF protocol's labels of one image (a CRF worker's job)."""
+    rgb, msf = job
+    return crf_refine_probs(rgb, msf).argmax(0).astype(np.uint8)
+
+
 def evaluate_row(net, args, ids, out_dir, device, num_classes):
+    """Scores per protocol. The network runs here; with --seg_crf, each image's CRF runs in the CRF
+    pool (--crf_workers, misc/seeds/crf_pool.py) while the network goes on to the next images."""
     confusions = {p: StreamingConfusion(num_classes) for p in PROTOCOLS if p != "crf" or args.seg_crf}
     best = "crf" if args.seg_crf else "msf"
     palette = voc_palette()
-    for image_id in progress(distributed.shard(ids), desc=f"segment val {os.path.basename(os.path.dirname(out_dir))}", leave=False):
-        rgb, gt = load_rgb(layout.image_dir(args.voc12_root), image_id), load_gt_mask(args.voc12_root, image_id)
-        labels = predictions(net, rgb, args, device)
+
+    def finish(image_id, gt, labels):
         for protocol, confusion in confusions.items():
             confusion.update(labels[protocol], gt)
         io_utils.save_label_png(os.path.join(out_dir, image_id + ".png"), labels[best], palette)
+
+    def network_outputs():
+        for image_id in distributed.shard(ids):
+            rgb, gt = load_rgb(layout.image_dir(args.voc12_root), image_id), load_gt_mask(args.voc12_root, image_id)
+            probs = predict(net, rgb, args.seg_infer_scales, device)
+            labels = {k: v.argmax(0).astype(np.uint8) for k, v in probs.items()}
+            yield image_id, gt, labels, (rgb, probs["msf"])
+
+    desc = f"segment val {os.path.basename(os.path.dirname(out_dir))}"
+    if not args.seg_crf:
+        for image_id, gt, labels, _ in progress(network_outputs(), total=len(distributed.shard(ids)), desc=desc,
+                                                leave=False):
+            finish(image_id, gt, labels)
+    else:
+        outputs = deque()  # (id, gt, labels) in the order crf_map_ordered returns their CRF labels
+
+        def jobs():
+            for image_id, gt, labels, job in network_outputs():
+                outputs.append((image_id, gt, labels))
+                yield job
+        for crf in crf_map_ordered(crf_labels, jobs(), args.crf_workers, len(distributed.shard(ids)), desc):
+            image_id, gt, labels = outputs.popleft()
+            finish(image_id, gt, {**labels, "crf": crf})
     return {p: c.scores() for p, c in confusions.items()}
 
 

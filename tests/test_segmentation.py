@@ -4,6 +4,7 @@ import argparse
 import os
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -136,3 +137,20 @@ def test_test_predictions_in_the_servers_layout(tmp_path):
     with Image.open(out / "2008_000001.png") as png:
         assert png.mode == "P" and png.size == (24, 20) and png.getpalette()[:6] == voc_palette()[:6]
     assert load_label_png(str(out / "2008_000001.png")).max() < 4
+
+
+@pytest.mark.slow
+def test_step12_crf_in_the_pool_gives_the_same_predictions(smoke_copy):
+    # The smoke run refines Table 3's msf output in --crf_workers processes; one process agrees byte for byte.
+    from run_sample import main
+    from tests.conftest import TINY
+
+    def outputs():
+        found = {"eval": open("result/smoke/wood/seg_eval.json", "rb").read()}
+        folder = "result/smoke/wood/seg_pred"
+        found.update({f: open(os.path.join(folder, f), "rb").read() for f in os.listdir(folder) if f.endswith(".png")})
+        return found
+
+    pooled = outputs()
+    main(TINY + ["--steps", "12", "--cam_models", "wood", "--overwrite", "eval_seg", "--crf_workers", "1"])
+    assert len(pooled) > 1 and outputs() == pooled
