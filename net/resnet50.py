@@ -10,8 +10,9 @@ import torch.nn as nn
 
 from misc.chain.checkpoints import load_torch_file
 from misc.chain.errors import BadInput, MissingInput
-from net.torchvision_weights import TORCHVISION, torchvision_weights_file
+from net.torchvision_weights import TORCHVISION
 from net.torchvision_weights import cache_dir as torchvision_cache_dir
+from net.torchvision_weights import torchvision_weights_file
 
 TORCHVISION_FILES = ("resnet50-0676ba61.pth", "resnet50-11ad3fa6.pth")
 

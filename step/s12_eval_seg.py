@@ -28,10 +28,10 @@ from misc.chain.rows import seg_rows
 from misc.images import load_rgb, voc_palette
 from misc.metrics import StreamingConfusion
 from misc.report.tables import format_table, pct, summary
-from misc.torchutils import resolve_device
-from net.deeplab import load_seg_net
 from misc.seeds.crf import crf_refine_probs
 from misc.seeds.crf_pool import crf_map_ordered
+from misc.torchutils import resolve_device
+from net.deeplab import load_seg_net
 from net.seg_inference import PROTOCOLS, predict, predictions
 from voc12.datasets import load_gt_mask
 

@@ -5,8 +5,8 @@ get_args_parser() defines every flag with its help, grouped by step.
 """
 import argparse
 
-from misc.chain.cli import (StepParsers, amp_mode, at_least_one, class_index_or_off, count, float_range, four_widths, fraction,
-                            frozen_stages, help_formatter, int_range, not_negative, positive, positive_floats,
+from misc.chain.cli import (StepParsers, amp_mode, at_least_one, class_index_or_off, count, float_range, four_widths,
+                            fraction, frozen_stages, help_formatter, int_range, not_negative, positive, positive_floats,
                             positive_fraction, positive_ints, str2bool, stride4_crop, sweep)
 
 # (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its

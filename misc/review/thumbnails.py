@@ -12,8 +12,8 @@ import re
 from PIL import Image
 
 from misc import io_utils
-from misc.images import image_path
 from misc.chain.errors import BadInput, MissingInput
+from misc.images import image_path
 
 FOLDER = "thumbnails"
 MAX_SIDE = 160  # pixels; the page shows every thumbnail in a MAX_SIDE x MAX_SIDE box
