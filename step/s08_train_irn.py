@@ -14,6 +14,7 @@ from misc.chain import layout, rerun
 from misc.chain.engine import fit, with_base_lr
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import irn_ids
+from misc.seeds.path_index import batch_affinity_labels
 from misc.torchutils import make_loader, resolve_device, seed_everything
 from net import build_backbone
 from net.factory import load_pretrained_backbone, pretrained_inputs
@@ -46,7 +47,7 @@ def train_one(args, row, rows, device, record, ids):
     dataset = IRLabelDataset(ids, layout.image_dir(args.voc12_root), layout.ir_label_dir(args, row, rows),
                              args.irn_radius, tuple(args.irn_resize_long), args.irn_crop_size, args.irn_augment,
                              tuple(args.irn_scale_range), args.resize_kernel, args.irn_label_sampling,
-                             args.irn_pair_sources)
+                             args.irn_pair_sources, pair_masks=False)  # the masks: built on the device below
     loader = make_loader(dataset, args.irn_batch_size, True, args.seed, args.num_workers, drop_last=True)
     net = new_boundary_net(args).to(device)
     params = [p for p in net.parameters() if p.requires_grad]
@@ -55,8 +56,9 @@ def train_one(args, row, rows, device, record, ids):
 
     def loss_of(model, batch):
         logits = model(batch["img"].to(device))
-        return affinity_loss(logits.float(), batch["bg_pos"].to(device), batch["fg_pos"].to(device),
-                             batch["neg"].to(device), args.irn_radius, args.irn_path)
+        bg_pos, fg_pos, neg = batch_affinity_labels(batch["label"].to(device), args.irn_radius,
+                                                    sources=args.irn_pair_sources)
+        return affinity_loss(logits.float(), bg_pos, fg_pos, neg, args.irn_radius, args.irn_path)
 
     fit(net, optimizer, loader, loss_of, path=layout.irn_checkpoint(args, row), epochs=args.irn_num_epoches,
         seed=args.seed, made_from=record, config=vars(args),

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -118,3 +119,17 @@ def test_the_random_walk_runs_on_maps_narrower_than_the_radius(h, w):
     values = torch.rand(2, h, w)
     walked = random_walk(values, torch.zeros(h, w), 5, 10, 2)
     assert walked.shape == (2, h, w) and torch.isfinite(walked).all()
+
+
+def test_pair_masks_built_on_the_batch_equal_the_loaders():
+    # Step 8 builds the pair masks from the batch's label grids on its device; the same masks as
+    # the per-sample ones the loader used to ship.
+    from misc.seeds.path_index import affinity_labels, batch_affinity_labels
+
+    rng = np.random.default_rng(0)
+    grids = rng.choice([0, 1, 2, 255], size=(3, 12, 14), p=[0.4, 0.25, 0.2, 0.15]).astype(np.uint8)
+    batch = batch_affinity_labels(torch.from_numpy(grids), 5)
+    for i, grid in enumerate(grids):
+        for built, shipped in zip(batch, affinity_labels(grid, 5)):
+            assert torch.equal(built[i], shipped)
+    assert batch[0].shape == (3, len(search_offsets(5)), 12, 14)

@@ -43,13 +43,14 @@ class IRLabelDataset(Dataset):
     """Image and IR label augmented alike (see the module doc), then IRN's pair masks."""
 
     def __init__(self, ids, image_dir, label_dir, radius, resize_long, crop_size, augment="resize_long",
-                 scale_range=(0.5, 1.5), kernel="cv2_bilinear", label_sampling="centre", pair_sources="interior"):
+                 scale_range=(0.5, 1.5), kernel="cv2_bilinear", label_sampling="centre", pair_sources="interior",
+                 pair_masks=True):
         if augment not in AUGMENTS:
             raise BadInput(f"unknown IRN augmentation '{augment}' (use {' or '.join(AUGMENTS)})")
         self.ids, self.image_dir, self.label_dir = list(ids), image_dir, label_dir
         self.radius, self.resize_long, self.crop_size = radius, resize_long, crop_size
         self.augment, self.scale_range, self.kernel = augment, scale_range, kernel
-        self.label_sampling, self.pair_sources = label_sampling, pair_sources
+        self.label_sampling, self.pair_sources, self.pair_masks = label_sampling, pair_sources, pair_masks
 
     def __len__(self):
         return len(self.ids)
@@ -69,6 +70,9 @@ class IRLabelDataset(Dataset):
         img, label = imutils.resize(img, size, self.kernel), imutils.resize(label, size, "nearest")
         img, label = imutils.flip_crop_pair(img, label, self.crop_size, rng, IGNORE_LABEL)
         label = label_on_grid(label, self.label_sampling)
-        bg_pos, fg_pos, neg = affinity_labels(label, self.radius, sources=self.pair_sources)
-        return {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(img)),
-                "bg_pos": bg_pos, "fg_pos": fg_pos, "neg": neg}
+        sample = {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(img)),
+                  "label": torch.from_numpy(np.ascontiguousarray(label, np.uint8))}  # the stride-4 grid
+        if self.pair_masks:  # else step 8 builds them on its device (batch_affinity_labels)
+            sample["bg_pos"], sample["fg_pos"], sample["neg"] = affinity_labels(label, self.radius,
+                                                                                sources=self.pair_sources)
+        return sample
