@@ -139,7 +139,7 @@ def train_row(args, row, rows, ids, record, device, num_classes):
     fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
         seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
         log_path=layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
-        overwrite=args.overwrite, accumulate=args.seg_accumulate)
+        overwrite=args.overwrite, accumulate=args.seg_accumulate, uneven=True)  # batch 10 on 4 or 8 GPUs
 
 
 def run(args):

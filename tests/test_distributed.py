@@ -40,8 +40,12 @@ def run(cmd, cwd):
 def test_rank_shares_are_slices_of_the_one_process_batches():
     base = list(range(10, 30))  # a sampler's order: 20 images, global batch 8 -> 2 batches, 4 dropped
     shares = [list(RankShare(base, 8, 2, r)) for r in (0, 1)]
-    assert shares == [[10, 11, 12, 13, 18, 19, 20, 21], [14, 15, 16, 17, 22, 23, 24, 25]]
-    assert all(len(RankShare(base, 8, 2, r)) == 8 for r in (0, 1))
+    assert shares == [[[10, 11, 12, 13], [18, 19, 20, 21]], [[14, 15, 16, 17], [22, 23, 24, 25]]]
+    assert all(len(RankShare(base, 8, 2, r)) == 2 for r in (0, 1))
+    # Table 3's batch of 10 on 4 ranks: shares 3, 3, 2, 2, together the one-process batch
+    uneven = [list(RankShare(base, 10, 4, r)) for r in range(4)]
+    assert [len(s[0]) for s in uneven] == [3, 3, 2, 2]
+    assert [i for r in range(4) for i in uneven[r][1]] == base[10:20]
 
 
 @pytest.mark.slow
@@ -57,6 +61,14 @@ def test_engine_under_torchrun_equals_one_process(tmp_path):
     assert a["weights"] == pytest.approx(b["weights"], rel=1e-6)
     assert len(open(two / "log.jsonl").read().splitlines()) == 3  # rank 0 alone writes the log
 
+    # A global batch of 8 on 3 ranks, shared 3, 3, 2 with each rank's loss weighted by its share:
+    # the same gradient as one process, so the same weights to float rounding.
+    three = tmp_path / "three"
+    three.mkdir()
+    run([*TORCHRUN[:-1], "3", os.path.join(ROOT, "tests", "ddp_toy.py"), str(three), "8", "uneven"], tmp_path)
+    c = json.load(open(three / "result.json"))
+    assert [len(s) for s in c["seen"]] == [36, 36, 24]  # 4 batches x 3 epochs x share
+    assert a["weights"] == pytest.approx(c["weights"], rel=1e-5)
 
 def outputs(folder):
     """{relative path: bytes} of every per-image output and evaluation of the inference steps."""

@@ -157,11 +157,16 @@ def test_a_preset_value_outside_its_flags_range_is_an_error(monkeypatch):
 
 
 def test_a_global_batch_that_does_not_divide_by_the_ranks_stops_at_parse_time(monkeypatch, capsys):
-    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("WORLD_SIZE", "3")
     with pytest.raises(SystemExit):
-        parse_args(["--preset", "voc"])  # seg_batch_size 10 on 4 ranks
+        parse_args(["--preset", "voc"])  # cam_batch_size 16 on 3 ranks
     err = capsys.readouterr().err
-    assert "--seg_batch_size 10 is a global batch and must divide by the 4 ranks of this torchrun; give a " \
-           "multiple of 4 (e.g. 8)" in err
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    assert parse_args(["--preset", "voc"]).seg_batch_size == 10
+    assert "--cam_batch_size 16 is a global batch and must divide by the 3 ranks of this torchrun; give a " \
+           "multiple of 3 (e.g. 15)" in err
+    for ranks in ("1", "2", "4", "8"):  # Table 3's batch of 10 is shared unevenly where it must (3, 3, 2, 2)
+        monkeypatch.setenv("WORLD_SIZE", ranks)
+        assert parse_args(["--preset", "voc"]).seg_batch_size == 10
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    with pytest.raises(SystemExit):
+        parse_args(["--preset", "voc", "--seg_accumulate", "2"])  # micro-batches of 5 on 8 ranks
+    assert "fewer images than the 8 ranks" in capsys.readouterr().err

@@ -104,41 +104,51 @@ def wrap(net, device):
 
 
 class RankShare(torch.utils.data.Sampler):
-    """This rank's slice of every global batch the one-process loader would draw: the base
-    sampler's order (the same on every rank, from the loader's generator, which misc/chain/engine.py
-    reseeds each epoch from (seed, epoch)), cut into global batches of `batch`, rank r taking
-    images r * b .. (r + 1) * b - 1 of each (b = batch / world). The ranks' batches together are
-    the one-process run's batches, in the same order; the last incomplete batch is dropped."""
+    """This rank's slice of every global batch the one-process loader would draw, as batches of
+    indices: the base sampler's order (the same on every rank, from the loader's generator, which
+    misc/chain/engine.py reseeds each epoch from (seed, epoch)), cut into global batches of `batch`,
+    rank r taking its `share` consecutive images of each. Shares are batch // world, the first
+    batch % world ranks one more (10 images on 4 ranks: 3, 3, 2, 2). The ranks' batches together
+    are the one-process run's batches, in the same order; the last incomplete batch is dropped."""
 
     def __init__(self, base, batch, world, rank_):
+        if batch < world:
+            raise BadInput(f"the global batch {batch} is smaller than the {world} ranks: every rank needs an image")
         self.base, self.batch, self.world, self.rank = base, batch, world, rank_
+        self.sizes = [batch // world + (1 if r < batch % world else 0) for r in range(world)]
+        self.share = self.sizes[rank_]
 
     def __len__(self):
-        return len(self.base) // self.batch * (self.batch // self.world)
+        return len(self.base) // self.batch
 
     def __iter__(self):
-        order, per = list(iter(self.base)), self.batch // self.world
+        order, first = list(iter(self.base)), sum(self.sizes[:self.rank])
         for start in range(0, len(order) - self.batch + 1, self.batch):
-            yield from order[start + self.rank * per:start + (self.rank + 1) * per]
+            yield order[start + first:start + first + self.share]
 
 
-def shard_loader(loader):
-    """The training loader of this rank: a `RankShare` of the loader's sampler, batch / world
-    images a batch; `loader` itself in one process. Batch flags are global batches."""
+def shard_loader(loader, uneven=False):
+    """The training loader of this rank: a `RankShare` of the loader's sampler; `loader` itself in
+    one process. Batch flags are global batches. With `uneven`, a batch that does not divide by the
+    ranks is shared 3, 3, 2, 2 (10 on 4) and the loader carries `share_weight` = share * world /
+    batch: the engine scales this rank's loss by it, so DDP's mean over ranks of the weighted
+    per-rank means is the global batch's mean, as in one process (1.0 when the shares are equal)."""
     if not active():
         return loader
     from torch.utils.data import DataLoader
 
     world = world_size()
-    if loader.batch_size % world:
+    if loader.batch_size % world and not uneven:
         raise BadInput(f"the batch size {loader.batch_size} is the global batch and must divide by the "
                        f"{world} ranks (torchrun --nproc_per_node); choose a multiple of {world}")
     if not loader.drop_last:
         raise ValueError("a training loader under torchrun must drop its last incomplete batch (drop_last=True)")
-    return DataLoader(loader.dataset, batch_size=loader.batch_size // world, drop_last=True,
-                      sampler=RankShare(loader.sampler, loader.batch_size, world, rank()),
-                      num_workers=loader.num_workers, collate_fn=loader.collate_fn,
-                      worker_init_fn=_seed_rank_worker, generator=loader.generator)
+    shares = RankShare(loader.sampler, loader.batch_size, world, rank())
+    sharded = DataLoader(loader.dataset, batch_sampler=shares, num_workers=loader.num_workers,
+                         collate_fn=loader.collate_fn, worker_init_fn=_seed_rank_worker, generator=loader.generator)
+    sharded.share_weight = shares.share * world / loader.batch_size
+    sharded.global_batch = loader.batch_size
+    return sharded
 
 
 def _seed_rank_worker(worker_id):

@@ -79,6 +79,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
     net.train()
     sums, count, seen, start = {}, 0, 0, time.time()
     usable = (len(loader) // accumulate) * accumulate
+    share_weight = getattr(loader, "share_weight", 1.0)  # 1.0 in one process and for even shares
     bar = progress(loader, desc=desc, leave=False, mininterval=1.0, total=usable)
     for k, batch in enumerate(bar):
         if k == usable:
@@ -93,7 +94,7 @@ def train_one_epoch(net, loader, optimizer, loss_of, step, max_step, device, amp
             loss, parts = loss_of(model, batch)  # --amp: autocast inside the network's forward (misc/chain/amp.py)
             loss = loss.float()
             check_finite(loss, step)
-            scaled = loss / accumulate
+            scaled = loss * (share_weight / accumulate)  # share_weight: this rank's part of an uneven global batch
             (scaler.scale(scaled) if scaler else scaled).backward()
         if last:
             if scaler:  # fp16: skips the step when a gradient overflowed, then adapts the scale
@@ -122,10 +123,12 @@ def _batch_len(batch):
 
 
 def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model_args, config, log_path, device,
-        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None, overwrite=False, accumulate=1):
+        amp=False, desc="train", on_epoch_start=None, on_epoch_end=None, overwrite=False, accumulate=1, uneven=False):
     """Train for `epochs` epochs (resuming from `<path>.resume` when it was made from the same
     `made_from`, unless `overwrite`), save the checkpoint at `path` and return it.
     accumulate: micro-batches per optimisation step (the loader's batches are micro-batches).
+    uneven: under torchrun, a (micro-)batch that does not divide by the ranks is shared unevenly,
+    each rank's loss weighted by its share (misc/chain/distributed.py shard_loader).
 
     on_epoch_start(epoch): reseed extra random streams (e.g. W-OoD's OoD loader) from the epoch;
     on_epoch_end(epoch, record): extra numbers for the epoch's log line (e.g. validation).
@@ -141,7 +144,7 @@ def fit(net, optimizer, loader, loss_of, *, path, epochs, seed, made_from, model
     made_from = rerun.as_stored(made_from)
     if torch.device(device).type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed training crops: cuDNN picks its fastest kernels once
-    loader, model = distributed.shard_loader(loader), distributed.wrap(set_amp(net, amp), device)
+    loader, model = distributed.shard_loader(loader, uneven), distributed.wrap(set_amp(net, amp), device)
     max_step, start_epoch, step, history = epochs * (len(loader) // accumulate), 0, 0, []
     scaler = grad_scaler(amp, device)
     resume = resume_path(path)

@@ -13,13 +13,18 @@ def flag_problems(args):
         problems.append(f"--conf_fg_thres {args.conf_fg_thres} must be above --conf_bg_thres {args.conf_bg_thres} "
                         f"(confident foreground needs a higher CAM score than confident background)")
     ranks = int(os.environ.get("WORLD_SIZE", "1"))  # torchrun's; read here, before any process group
-    if args.seg_accumulate > 1 and args.seg_batch_size % (args.seg_accumulate * ranks):
+    # Table 3's batch: split into --seg_accumulate micro-batches, each shared over the ranks, unevenly
+    # when it must (10 on 4 ranks: 3, 3, 2, 2, each rank's loss weighted by its share).
+    if args.seg_batch_size % args.seg_accumulate:
         problems.append(f"--seg_batch_size {args.seg_batch_size} must divide into --seg_accumulate "
-                        f"{args.seg_accumulate} micro-batches on each of the {ranks} rank(s): give a multiple of "
-                        f"{args.seg_accumulate * ranks} or another --seg_accumulate")
+                        f"{args.seg_accumulate} micro-batches: give a multiple of {args.seg_accumulate} or another "
+                        f"--seg_accumulate")
+    elif args.seg_batch_size // args.seg_accumulate < ranks:
+        problems.append(f"--seg_batch_size {args.seg_batch_size} in {args.seg_accumulate} micro-batches leaves "
+                        f"fewer images than the {ranks} ranks: every rank needs one; lower --seg_accumulate")
     for flag in GLOBAL_BATCHES:
         batch = getattr(args, flag)
-        if ranks > 1 and batch % ranks and not (flag == "seg_batch_size" and args.seg_accumulate > 1):
+        if ranks > 1 and batch % ranks and flag != "seg_batch_size":
             problems.append(f"--{flag} {batch} is a global batch and must divide by the {ranks} ranks of this "
                             f"torchrun; give a multiple of {ranks} (e.g. {max(ranks, batch - batch % ranks)}) or "
                             f"another --nproc_per_node")
