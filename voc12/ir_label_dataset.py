@@ -71,7 +71,7 @@ class IRLabelDataset(Dataset):
         img, label = imutils.flip_crop_pair(img, label, self.crop_size, rng, IGNORE_LABEL)
         label = label_on_grid(label, self.label_sampling)
         sample = {"name": image_id, "img": torch.from_numpy(imutils.hwc_to_chw(img)),
-                  "label": torch.from_numpy(np.ascontiguousarray(label, np.uint8))}  # the stride-4 grid
+                  "label": torch.from_numpy(np.array(label, np.uint8))}  # the stride-4 grid (a writable copy)
         if self.pair_masks:  # else step 8 builds them on its device (batch_affinity_labels)
             sample["bg_pos"], sample["fg_pos"], sample["neg"] = affinity_labels(label, self.radius,
                                                                                 sources=self.pair_sources)

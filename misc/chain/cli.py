@@ -82,6 +82,15 @@ sweep = ranged(float_tuple, lambda v: len(v) == 3 and 0 <= v[0] <= v[1] <= 1 and
                "takes start,stop,step with 0 <= start <= stop <= 1 and step > 0", "three comma numbers")
 
 
+def _sweep_or_off(text):
+    return None if str(text).strip().lower() in ("off", "false", "none") else float_tuple(text)
+
+
+optional_sweep = ranged(_sweep_or_off, lambda v: v is None or (len(v) == 3 and 0 <= v[0] <= v[1] <= 1 and v[2] > 0),
+                        "takes start,stop,step with 0 <= start <= stop <= 1 and step > 0, or off",
+                        "three comma numbers or off")
+
+
 class StepParsers:
     """argparse types over a chain of (number, name, module) steps."""
 

@@ -6,8 +6,8 @@ get_args_parser() defines every flag with its help, grouped by step.
 import argparse
 
 from misc.chain.cli import (StepParsers, amp_mode, at_least_one, class_index_or_off, count, float_range, four_widths,
-                            fraction, frozen_stages, help_formatter, int_range, not_negative, positive, positive_floats,
-                            positive_fraction, positive_ints, str2bool, stride4_crop, sweep)
+                            fraction, frozen_stages, help_formatter, int_range, not_negative, optional_sweep, positive,
+                            positive_floats, positive_fraction, positive_ints, str2bool, stride4_crop, sweep)
 
 # (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its
 # --<name>_pass is true and --steps / --from select it; --overwrite takes names or numbers.
@@ -296,6 +296,8 @@ def get_args_parser(description=None):
     g.add_argument("--beta", type=positive, default=10, help="affinity power of the transition matrix")
     g.add_argument("--exp_times", type=count, default=8, help="2^exp_times random-walk steps")
     g.add_argument("--sem_seg_bg_thres", type=fraction, default=0.25, help="background score of the walked maps (IRN: 0.25)")
+    g.add_argument("--sem_seg_eval_sweep", type=optional_sweep, default=(0.05, 0.95, 0.05),
+                   help="start,stop,step of step 10's mask threshold sweep from the kept walk scores (off: none)")
     g.add_argument("--np_power", type=positive, default=1.0, help="release option: CAM power before the walk")
     g.add_argument("--sem_seg_out_dir", default=None, help="only with a single model")
 

@@ -167,6 +167,11 @@ def sem_seg_dir(args, row, rows):
     return output_dir(args, row, rows, args.sem_seg_out_dir, "--sem_seg_out_dir", "sem_seg")
 
 
+def rw_scores_dir(args, row, rows):
+    """Step 9's random-walk scores, beside its masks: <row>/rw_scores (or next to --sem_seg_out_dir)."""
+    return os.path.join(os.path.dirname(os.path.normpath(sem_seg_dir(args, row, rows))), "rw_scores")
+
+
 def train_log(args, row):
     return os.path.join(row_dir(args, row), "train_log.jsonl")
 
