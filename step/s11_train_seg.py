@@ -98,7 +98,7 @@ def segmentation_loss(logits, mask, kind="ce"):
 
     `ce`: cross-entropy averaged over every labelled pixel (deeplab-pytorch).
     `balanced`: DSRG's balanced seed loss (speedinghzl/DSRG, pylayers/pylayers.py,
-    BalancedSeedLossLayer), which the paper's first author used for Table 3 (AdvCAM issue 9):
+    BalancedSeedLossLayer), which the paper's first author used for Table 3 (jbeomlee93/AdvCAM#9):
     per image, the mean cross-entropy over its background pixels plus the mean over its foreground
     pixels (all classes pooled), each over max(count, 1e-4) pixels, averaged over the batch,
 

@@ -11,7 +11,6 @@ GTcls whose Segmentation field is the class mask (read as torchvision's SBDatase
 loadmat(path)["GTcls"][0]["Segmentation"][0]). SBD's img/ are VOC 2011 images that VOC 2012's
 JPEGImages holds already, so they are not copied.
 """
-import hashlib
 import os
 import shutil
 import tarfile
@@ -19,6 +18,7 @@ import tarfile
 import numpy as np
 
 from misc import io_utils
+from misc.chain import rerun
 from misc.chain.errors import BadInput, MissingInput, WontOverwrite
 from misc.images import voc_palette
 
@@ -51,11 +51,7 @@ def download(name, folder):
 
 
 def md5_of(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return rerun.file_sha1(path, "md5")
 
 
 def _refuse_filled(folder, overwrite):

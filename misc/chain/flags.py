@@ -317,7 +317,7 @@ def get_args_parser(description=None):
                    help="ce: cross-entropy over labelled pixels (deeplab-pytorch); balanced: DSRG's, background and "
                         "foreground pixels averaged apart per image (the author's recipe)")
     g.add_argument("--seg_recipe", default=None, choices=sorted(SEG_RECIPES),
-                   help="Table 3's flag set on VOC: deeplab-pytorch (the voc preset's) or author (AdvCAM issue 9: "
+                   help="Table 3's flag set on VOC: deeplab-pytorch (the voc preset's) or author (jbeomlee93/AdvCAM#9: "
                         "30k iterations, scales 0.5-2.0, balanced loss); explicit --seg_* flags win")
     g.add_argument("--seg_aspp_rates", type=positive_ints, default=(6, 12, 18, 24), help="ASPP dilation rates")
     g.add_argument("--seg_crop_size", type=at_least_one, default=96, help="training crop (deeplab-pytorch VOC: 321)")

@@ -32,8 +32,9 @@ def as_stored(made_from):
     return json.loads(json.dumps(made_from))
 
 
-def file_sha1(path):
-    digest = hashlib.sha1()
+def file_sha1(path, algorithm="sha1"):
+    """The file's checksum (sha1; `algorithm` any of hashlib's), read in 1 MB blocks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
