@@ -37,16 +37,12 @@ def torchvision_weights_file(arch, flag):
     if os.path.isfile(path):
         return path
     os.makedirs(cache_dir(), exist_ok=True)
-    partial = path + ".partial"
-    try:
+    try:  # torch writes a temporary file and moves it into place after the hash check: ranks may race safely
         hash_prefix = torch.hub.HASH_REGEX.search(name).group(1)
-        torch.hub.download_url_to_file(url, partial, hash_prefix=hash_prefix, progress=True)
+        torch.hub.download_url_to_file(url, path, hash_prefix=hash_prefix, progress=True)
     except Exception as err:  # offline (URLError), a proxy page, a hash mismatch
-        if os.path.exists(partial):
-            os.remove(partial)
         raise MissingInput(f"{flag} torchvision: {name} is not in torch's cache {cache_dir()} and could not be "
                            f"downloaded ({err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
                            f"fetch {url} on a machine that is online and put it in {cache_dir()} (or point TORCH_HOME "
                            f"at a folder whose hub/checkpoints holds it), or pass {flag} PATH") from None
-    os.replace(partial, path)
     return path

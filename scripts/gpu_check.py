@@ -7,7 +7,8 @@ time and peak memory in a table, PASS or FAIL at the end. No network.
 Parts: `voc_fp32` / `voc_bf16`: every step of `--preset voc` on the VOC-format mock
 (scripts/dry_run_voc.py: VOC-sized images, the preset's crops 512 / 321 and batches 16 / 32 / 10,
 random ImageNet weights, one epoch per training step, the review answered by a decisions file),
-in fp32 and with `--amp true` (bf16 autocast); `smoke`: the smoke preset. `--small` shrinks the
+in fp32, with `--amp true` (bf16 autocast) and with `--amp fp16` (GradScaler; Table 3 as 5 x 2
+accumulated, DSRG's balanced loss); `smoke`: the smoke preset. `--small` shrinks the
 mock and the crops to the suite's sizes (CPU). Works in --work (Data/, sess/, result/ there) and
 writes the table to <work>/gpu_check.md. A part passes when every step of its chain ran, every
 seed evaluation is a percentage, and (on CUDA) the training steps report a CUDA peak.
@@ -30,7 +31,7 @@ from misc.chain import layout  # noqa: E402
 from run_sample import main as run_sample_main  # noqa: E402
 from run_sample import parse_args  # noqa: E402
 
-PARTS = ("voc_fp32", "voc_bf16", "smoke")
+PARTS = ("voc_fp32", "voc_bf16", "voc_fp16", "smoke")
 TRAINING = ("step.s01_train_cam", "step.s04_train_wood", "step.s08_train_irn", "step.s11_train_seg")
 VOC_STEPS = ("step.s00_prepare_data", "step.s01_train_cam", "step.s03_cluster", "step.s04_train_wood",
              "step.s05_make_cam", "step.s06_eval_cam", "step.s07_cam_to_ir_label", "step.s08_train_irn",
@@ -39,7 +40,10 @@ VOC_STEPS = ("step.s00_prepare_data", "step.s01_train_cam", "step.s03_cluster", 
 
 def run_part(part, device, small):
     """Run one part; returns its args (for its files)."""
-    flags = ["--device", device] + (["--amp", "true"] if part == "voc_bf16" else [])
+    flags = ["--device", device] + {"voc_bf16": ["--amp", "true"],
+                                    # fp16 with its GradScaler, Table 3 as 5 x 2 with the author's balanced loss
+                                    "voc_fp16": ["--amp", "fp16", "--seg_accumulate", "2", "--seg_loss", "balanced"]
+                                    }.get(part, [])
     if part == "smoke":
         argv = ["--preset", "smoke", "--run_name", "gpu_check_smoke"] + flags
         run_sample_main(argv)

@@ -51,16 +51,22 @@ def evaluate_mask_sweep(ids, scores_dir, voc_root, num_classes, thresholds):
     return {t: c.scores() for t, c in confusions.items()}
 
 
-def has_scores(scores_dir, ids):
-    return all(os.path.isfile(os.path.join(scores_dir, i + ".npy")) for i in ids)
+def has_scores(scores_dir, masks_dir, ids):
+    """The walk scores of every image, made from what the masks were made from (the threshold aside)."""
+    stamps = [rerun.read_stamp(d) for d in (scores_dir, masks_dir)]
+    if None in stamps:
+        return False
+    scores, masks = ({k: v for k, v in s.items() if k not in ("_generation", "sem_seg_bg_thres")} for s in stamps)
+    return scores == masks and all(os.path.isfile(os.path.join(scores_dir, i + ".npy")) for i in ids)
 
 
 def made_from(args, row, rows, ids):
     paths = {"sem_seg": sem_seg_dir(args, row, rows), "data": args.list_dir}
-    if args.sem_seg_eval_sweep and has_scores(rw_scores_dir(args, row, rows), ids):  # what the sweep reads
+    sweep = args.sem_seg_eval_sweep and has_scores(rw_scores_dir(args, row, rows), sem_seg_dir(args, row, rows), ids)
+    if sweep:  # what the sweep reads, and its range
         paths["rw_scores"] = rw_scores_dir(args, row, rows)
     return {**rerun.fingerprints(paths), "ids_sha1": rerun.ids_fingerprint(ids),
-            **({"sem_seg_eval_sweep": args.sem_seg_eval_sweep} if args.sem_seg_eval_sweep else {})}
+            **({"sem_seg_eval_sweep": args.sem_seg_eval_sweep} if sweep else {})}
 
 
 def sweep_result(args, ids, scores_dir, num_classes):
@@ -88,8 +94,9 @@ def run(args):
                          result["best_by_gt"]["threshold"], pct(result["best_by_gt"]["miou"]),
                          args.sem_seg_bg_thres, pct(scores["miou"]))
             elif args.sem_seg_eval_sweep:
-                log.info("%s: no random-walk scores for every image in %s (made before step 9 kept them): "
-                         "no threshold sweep; rerun step 9 with --overwrite make_sem_seg for one", row,
+                log.info("%s: no random-walk scores of these masks for every image in %s (made before step 9 kept "
+                         "them, or from other inputs): no threshold sweep; rerun step 9 with --overwrite "
+                         "make_sem_seg for one", row,
                          rw_scores_dir(args, row, rows))
             if distributed.is_main():
                 io_utils.save_json(path, result)

@@ -5,8 +5,8 @@ flag would keep stale outputs on a rerun, silently).
 "Recorded" is read off a real run: the keys of every made-from record the smoke chain leaves
 (`*.made_from.json`, `<folder>/made_from.json`) and of the synthetic set's own record
 (`synthetic_config.json`, step 0's input fingerprint), plus the AdvCAM flags step 5 adds to its
-record when --cam_method advcam (the smoke chain makes CAM seeds only) and the flags steps 5 and
-11 record only when they differ from their default (tests/test_make_cam.py, test_segmentation.py
+record when --cam_method advcam (the smoke chain makes CAM seeds only) and the flags steps 5, 6
+and 11 record only when they differ from their default (tests/test_make_cam.py, test_segmentation.py
 check those).
 """
 import glob
@@ -16,9 +16,10 @@ import os
 from misc.chain.flags import get_args_parser
 from step.s05_make_cam import ADVCAM_FLAGS
 from step.s05_make_cam import RECORDED_WHEN_NOT_DEFAULT as CAM_WHEN_SET
+from step.s06_eval_cam import RECORDED_WHEN_NOT_DEFAULT as SEED_EVAL_WHEN_SET
 from step.s11_train_seg import RECORDED_WHEN_NOT_DEFAULT as SEG_WHEN_SET
 
-RECORDED_WHEN_NOT_DEFAULT = set(CAM_WHEN_SET) | set(SEG_WHEN_SET)
+RECORDED_WHEN_NOT_DEFAULT = set(CAM_WHEN_SET) | set(SEG_WHEN_SET) | set(SEED_EVAL_WHEN_SET)
 
 # Flags whose value shapes no output's content, each with the reason.
 NOT_SHAPING = {

@@ -21,7 +21,9 @@ def flag_problems(args):
                         f"--seg_accumulate")
     elif args.seg_batch_size // args.seg_accumulate < ranks:
         problems.append(f"--seg_batch_size {args.seg_batch_size} in {args.seg_accumulate} micro-batches leaves "
-                        f"fewer images than the {ranks} ranks: every rank needs one; lower --seg_accumulate")
+                        f"fewer images than the {ranks} ranks: every rank needs one; "
+                        + ("lower --seg_accumulate" if args.seg_accumulate > 1 else
+                           "raise --seg_batch_size or start fewer processes"))
     for flag in GLOBAL_BATCHES:
         batch = getattr(args, flag)
         if ranks > 1 and batch % ranks and flag != "seg_batch_size":

@@ -168,8 +168,10 @@ def sem_seg_dir(args, row, rows):
 
 
 def rw_scores_dir(args, row, rows):
-    """Step 9's random-walk scores, beside its masks: <row>/rw_scores (or next to --sem_seg_out_dir)."""
-    return os.path.join(os.path.dirname(os.path.normpath(sem_seg_dir(args, row, rows))), "rw_scores")
+    """Step 9's random-walk scores beside its masks: <row>/rw_scores, or <--sem_seg_out_dir>_rw_scores."""
+    if args.sem_seg_out_dir:
+        return os.path.normpath(sem_seg_dir(args, row, rows)) + "_rw_scores"
+    return os.path.join(row_dir(args, row), "rw_scores")
 
 
 def train_log(args, row):

@@ -45,6 +45,11 @@ def sidecar(path):
     return path + SIDECAR_SUFFIX
 
 
+def read_stamp(folder):
+    """The made-from record a per-image folder carries (its made_from.json), or None."""
+    return _read_json(os.path.join(folder, STAMP))
+
+
 def _read_json(path):
     if not os.path.isfile(path):
         return None
