@@ -46,22 +46,15 @@ def walk(boundary, cam, keys, args):
     return random_walk(values, boundary, args.rw_radius, args.beta, args.exp_times, path=args.irn_path)
 
 
-@torch.no_grad()
 def mask_from_walk(walked, keys, size, bg_thres):
     """The walked scores -> (H, W) uint8 mask: upsampled x4, cropped, divided by their max, the
     background a constant `bg_thres` (IRN's sem_seg_bg_thres), the arg-max class."""
-    if len(keys) == 0:
-        return np.zeros(size, np.uint8)
-    up = F.interpolate(walked[None], scale_factor=4, mode="bilinear", align_corners=False)[0, :, :size[0], :size[1]]
-    up = up / up.max().clamp_min(1e-12)
-    with_bg = torch.cat([torch.full_like(up[:1], bg_thres), up])
-    labels = np.concatenate([[0], np.asarray(keys) + 1])
-    return labels[with_bg.argmax(0).cpu().numpy()].astype(np.uint8)
+    return masks_at_thresholds(walked, keys, size, [bg_thres])[bg_thres]
 
 
 @torch.no_grad()
 def masks_at_thresholds(walked, keys, size, thresholds):
-    """{threshold: mask_from_walk(walked, keys, size, threshold)}, the upsampling done once."""
+    """{threshold: the mask at that background threshold} (mask_from_walk), the upsampling done once."""
     if len(keys) == 0:
         return {t: np.zeros(size, np.uint8) for t in thresholds}
     up = F.interpolate(walked[None], scale_factor=4, mode="bilinear", align_corners=False)[0, :, :size[0], :size[1]]
