@@ -125,6 +125,18 @@ def main(argv=None):
     threads.apply_rule()
     device = resolve_device(args.device)
     distributed.init(device)
+    try:
+        run_chain(args, device)
+    except BaseException:
+        distributed.close(finished=False)
+        raise
+    distributed.close()
+
+
+def run_chain(args, device):
+    """The selected steps in order on this process, then the run's seed table."""
+    from misc.chain import distributed
+
     setup_logging(args)
     log = logging.getLogger("run_sample")
     from misc import io_utils

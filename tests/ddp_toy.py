@@ -48,6 +48,7 @@ def main(out, batch=8, uneven=False):
         with open(os.path.join(out, "result.json"), "w") as f:
             json.dump({"losses": [r["loss"] for r in checkpoint["history"]], "seen": everyone,
                        "weights": torch.cat([p.detach().reshape(-1) for p in net.parameters()]).tolist()}, f)
+    distributed.close()
 
 
 if __name__ == "__main__":

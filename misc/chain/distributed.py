@@ -62,6 +62,17 @@ def init(device):
         dist.init_process_group("gloo", timeout=timeout)
 
 
+def close(finished=True):
+    """Leave the process group (one process: nothing). A rank that finished waits for the others
+    first, then destroys its group: a gloo rank that exits with its group alive can abort in the
+    C++ teardown ("terminate called without an active exception") while a peer still closes its
+    sockets. A rank that failed destroys it at once, so its peers fail fast instead of waiting."""
+    if active():
+        if finished:
+            dist.barrier()
+        dist.destroy_process_group()
+
+
 def barrier():
     if active():
         dist.barrier()
