@@ -1,4 +1,5 @@
-"""Step 0: generate the synthetic data set, or read a VOC devkit + SBD; write lists and labels.
+"""Step 0: generate the synthetic data set, or read a VOC devkit + SBD, MS COCO 2014 or a user's
+folder (the last two through a VOC-format view, voc12/view.py); write lists and labels.
 
 Writes to `--list_dir`: train.txt (train_aug on VOC), val.txt, infer.txt (the ids whose seeds
 are evaluated: VOC seg train, as the paper's Table 1), cls_labels.npy ({id: multi-hot}),
@@ -18,7 +19,7 @@ from misc.chain import layout, rerun
 from misc.chain.errors import WontOverwrite
 from misc.chain.flags import selected_steps
 from misc.chain.subsets import check_batches_fit
-from voc12 import voc_lists
+from voc12 import coco, folder, voc_lists
 from voc12.classes import VOC_CLASSES
 from voc12.generated import synthetic
 
@@ -38,8 +39,8 @@ def _refuse_foreign_tree(folder, cfg, overwrite):
                             f"--voc12_root/--ood_root")
     if overwrite or not os.path.isfile(path):
         return
-    with open(path) as f:
-        existing = json.load(f)
+    with open(path) as f:  # a field added after the tree was made holds its default there
+        existing = {**dataclasses.asdict(synthetic.SyntheticConfig()), **json.load(f)}
     if existing != dataclasses.asdict(cfg):
         changed = sorted(k for k in existing if existing.get(k) != dataclasses.asdict(cfg).get(k))
         raise WontOverwrite(f"{folder} holds a synthetic set made with other settings ({', '.join(changed)}); "
@@ -49,7 +50,11 @@ def _refuse_foreign_tree(folder, cfg, overwrite):
 def made_from(args):
     """The data the lists are made from: the generator's settings and trees, or the devkit's lists."""
     record = {"dataset": args.dataset, "label_source": args.label_source}
-    if args.dataset == "synthetic":
+    if args.dataset == "coco":
+        record.update(coco=coco.made_from(args.coco_root, args.coco_crowd))
+    elif args.dataset == "folder":
+        record.update(folder=folder.made_from(args.folder_root))
+    elif args.dataset == "synthetic":
         record.update(config=dataclasses.asdict(synthetic.config_from_args(args)),
                       voc_tree=rerun.fingerprint(os.path.join(args.voc12_root, "synthetic_config.json")),
                       ood_tree=rerun.fingerprint(os.path.join(args.ood_root, "synthetic_config.json")))
@@ -76,7 +81,7 @@ def prepare_synthetic(args):
              args.voc12_root, args.ood_root, time.time() - start, sheet)
     train = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "train"), "segmentation train list")
     val = io_utils.read_ids(voc_lists.seg_list_path(args.voc12_root, "val"), "segmentation val list")
-    return list(synthetic.SYNTHETIC_CLASSES), train, val, train
+    return list(synthetic.class_names(cfg)), train, val, train
 
 
 def prepare_voc(args):
@@ -93,6 +98,19 @@ def prepare_voc(args):
     return list(VOC_CLASSES), train, val, infer
 
 
+def prepare_view(args):
+    """COCO or a user's folder: its VOC-format view in --voc12_root; seeds on train, as VOC's."""
+    start = time.time()
+    if args.dataset == "coco":
+        source = args.coco_root
+        class_names, splits, labels = coco.build_view(source, args.voc12_root, args.overwrite, args.coco_crowd)
+    else:
+        source = args.folder_root
+        class_names, splits, labels = folder.build_view(source, args.voc12_root, args.overwrite)
+    log.info("VOC-format view of %s in %s (%.1f s)", source, args.voc12_root, time.time() - start)
+    return class_names, splits["train"], splits["val"], splits["train"], labels
+
+
 def run(args):
     if os.path.isdir(args.list_dir) and os.listdir(args.list_dir):
         rerun.refuse_foreign(args, "list_dir", args.list_dir,
@@ -101,12 +119,12 @@ def run(args):
         log.info("lists are current, skipping: %s", args.list_dir)
         check_batches_fit(args, [name for name, _ in selected_steps(args)])
         return rerun.SKIPPED
-    if args.dataset == "synthetic":
-        class_names, train, val, infer = prepare_synthetic(args)
+    if args.dataset in ("coco", "folder"):
+        class_names, train, val, infer, labels = prepare_view(args)
     else:
-        class_names, train, val, infer = prepare_voc(args)
-    labels = voc_lists.build_cls_labels(args.voc12_root, sorted(set(train + val + infer)), class_names,
-                                        args.label_source)
+        class_names, train, val, infer = prepare_synthetic(args) if args.dataset == "synthetic" else prepare_voc(args)
+        labels = voc_lists.build_cls_labels(args.voc12_root, sorted(set(train + val + infer)), class_names,
+                                            args.label_source)
     voc_lists.check_mask_sizes(args.voc12_root, sorted(set(train + val + infer)))
     io_utils.save_lines(os.path.join(args.list_dir, "train.txt"), train)
     io_utils.save_lines(os.path.join(args.list_dir, "val.txt"), val)

@@ -26,6 +26,7 @@ from misc.metrics import StreamingConfusion, cam_to_seed, confusion_matrix
 from misc.report.tables import format_table, pct, per_class_table, summary
 from misc.seeds.crf import crf_seed
 from misc.seeds.crf_pool import crf_map
+from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,8 @@ def table_rows(row, result):
 
 def run(args):
     ids = infer_ids(args)
+    if skip_without_masks(args.voc12_root, ids, "seed evaluation (step 6)"):
+        return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     thresholds = sorted(set(sweep_thresholds(*args.cam_eval_sweep)) | set(sweep_thresholds(*args.cam_eval_release_sweep))
                         | {round(args.cam_eval_thres, 4)})

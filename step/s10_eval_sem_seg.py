@@ -23,6 +23,7 @@ from misc.metrics import StreamingConfusion
 from misc.report.tables import format_table, pct, per_class_table, summary
 from step.s06_eval_cam import best_of, sweep_thresholds
 from step.s09_make_sem_seg import load_scores, masks_at_thresholds
+from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def sweep_result(args, ids, scores_dir, num_classes):
 
 def run(args):
     ids = infer_ids(args)
+    if skip_without_masks(args.voc12_root, ids, "pseudo-mask evaluation (step 10)"):
+        return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     lines, rows, evaluated = [], selected_rows(args), 0
     for row in rows:

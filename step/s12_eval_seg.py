@@ -33,6 +33,7 @@ from misc.seeds.crf_pool import crf_map_ordered
 from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
 from net.seg_inference import PROTOCOLS, predict, predictions
+from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ def table3(args, rows):
 def run(args):
     device = resolve_device(args.device)
     ids = io_utils.read_ids(args.val_list, "val list")
+    if skip_without_masks(args.seg_test_root or args.voc12_root, ids, "segmentation evaluation (step 12)"):
+        return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     rows, evaluated = seg_rows(args), 0
     for row in rows:

@@ -35,6 +35,7 @@ from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
 from net.factory import load_cam_net
 from net.seg_inference import predict
+from misc.chain.ground_truth import has_masks
 from voc12.datasets import load_gt_mask
 from voc12.voc_lists import load_cls_labels
 
@@ -52,12 +53,13 @@ def image_rows(args, image_id, rows, seg_nets=None, device=None):
     """One row of tiles per classifier for one image; seg_nets {row: Table 3's network} add its
     single-scale prediction (on a training image: how the network fits its own pseudo-masks)."""
     rgb = load_rgb(layout.image_dir(args.voc12_root), image_id)
-    gt = load_gt_mask(args.voc12_root, image_id)
+    has_gt = has_masks(args.voc12_root, [image_id])
+    gt = load_gt_mask(args.voc12_root, image_id) if has_gt else np.zeros(rgb.shape[:2], np.uint8)
     strips = []
     for row in rows:
         cam = io_utils.load_cam_dict(os.path.join(cam_dir(args, row, rows), image_id + ".npy"))
         heat = cam["high_res"].max(0) if len(cam["keys"]) else np.zeros(gt.shape)
-        tiles = [label_tile(rgb, f"{image_id}"), label_tile(colorize_labels(gt), "ground truth"),
+        tiles = [label_tile(rgb, f"{image_id}"), label_tile(colorize_labels(gt), "ground truth" if has_gt else "no ground truth"),
                  label_tile(cam_overlay(rgb, heat), f"{row} CAM"),
                  label_tile(colorize_labels(cam_to_seed(cam["high_res"], cam["keys"], args.cam_eval_thres)),
                             f"{row} seed t={args.cam_eval_thres:.2f}")]

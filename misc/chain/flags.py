@@ -71,6 +71,12 @@ PRESETS = {
                 seg_ids="train", seg_backbone="resnet101", seg_crop_size=321,
                 seg_train_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_batch_size=10, seg_num_epoches=19,
                 seg_learning_rate=2.5e-4, seg_infer_scales=(0.5, 0.75, 1.0, 1.25, 1.5), seg_full_supervision=False),
+    # MS COCO 2014 (an extension: the paper reports VOC only): the voc preset's network, IRN and
+    # W-OoD settings (lambda, tau, K untuned for COCO) with ReCAM's COCO seed thresholds
+    # (run_sample_coco.py: conf_fg 0.35, conf_bg 0.1, cam_eval 0.15, sem_seg_bg 0.25) and L2G's
+    # COCO DeepLab-v2 schedule (deeplab-pytorch/configs/coco_resnet_dplv2.yaml: batch 20, 50k
+    # iterations = 12 epochs of 82,081 images, lr 2.5e-4, crop 321). docs/beyond_voc.md.
+    "coco": None,
     # The embedded default: synthetic data, small backbone, CPU in minutes. Eq. 2 as written
     # diverges on the small backbone (feature norm 12 -> 46 within two epochs, docs/results.md), so L_d
     # takes the official release's normalisation here.
@@ -87,6 +93,8 @@ PRESETS = {
                   exp_times=4, seg_aspp_rates=(1, 2, 3, 4), seg_crop_size=64, seg_num_epoches=1, seg_batch_size=4,
                   seg_infer_scales=(1.0,)),
 }
+PRESETS["coco"] = dict(PRESETS["voc"], dataset="coco", conf_fg_thres=0.35, conf_bg_thres=0.1, cam_eval_thres=0.15,
+                       sem_seg_bg_thres=0.25, seg_batch_size=20, seg_num_epoches=12, seg_learning_rate=2.5e-4)
 
 
 # Table 3's training recipes on VOC, a flag set each (--seg_recipe; explicit flags still win).
@@ -124,9 +132,20 @@ def get_args_parser(description=None):
                         "without bf16 (misc/chain/amp.py)")
 
     g = p.add_argument_group("data")
-    g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc"],
-                   help="synthetic: the embedded data set; voc: Pascal VOC 2012 (+ SBD)")
-    g.add_argument("--voc12_root", default=None, help="VOC2012 folder (JPEGImages/, ...); synthetic: where it is generated")
+    g.add_argument("--dataset", default="synthetic", choices=["synthetic", "voc", "coco", "folder"],
+                   help="synthetic: the embedded data set; voc: Pascal VOC 2012 (+ SBD); coco: MS COCO 2014 "
+                        "(--coco_root); folder: your own classes and images (--folder_root, voc12/folder.py)")
+    g.add_argument("--coco_root", default=None,
+                   help="coco: the folder holding annotations/, train2014/, val2014/ (default Data/coco)")
+    g.add_argument("--coco_crowd", default="background", choices=["background", "ignore"],
+                   help="coco: crowd regions in the ground-truth masks: background (ReCAM's mscoco/annToMask.py, "
+                        "non-crowd instances only) or ignore (255, left out of every metric)")
+    g.add_argument("--folder_root", default=None,
+                   help="folder: the data set folder (class_names.txt, labels.csv, images/, train.txt, val.txt, "
+                        "optional masks/ and ood/)")
+    g.add_argument("--voc12_root", default=None,
+                   help="VOC2012 folder (JPEGImages/, ...); synthetic: where it is generated; coco, folder: where "
+                        "step 0 writes the VOC-format view (default Data/coco2014, Data/<run>/view)")
     g.add_argument("--sbd_root", default=None, help="SBD dataset folder holding train.txt and val.txt (voc only)")
     g.add_argument("--label_source", default=None, choices=["xml", "mask"], help="image labels from XML or masks")
     g.add_argument("--ood_root", default=None, help="candidate OoD pool folder (JPEGImages/, candidates.txt)")
@@ -151,6 +170,9 @@ def get_args_parser(description=None):
     g.add_argument("--syn_cooccurrence", type=fraction, default=0.85, help="P(context | class with a context)")
     g.add_argument("--syn_context_variation", type=fraction, default=0.0,
                    help="how much a context's look varies (0-1: hue, brightness, stripes); 0 = one look per context")
+    g.add_argument("--syn_num_classes", type=int, default=6,
+                   help="classes of the synthetic set: 6 (bird, boat, train with their contexts; bottle, chair, "
+                        "tvmonitor) or 2-10 (the first of those and car, pottedplant, sofa, person)")
     g.add_argument("--syn_multi_label_rate", type=fraction, default=0.25, help="share of images with two classes")
 
     g = p.add_argument_group("backbone")

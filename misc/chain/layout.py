@@ -10,6 +10,7 @@
                                 mask_eval.json, seg_eval.json, seed_timing.json
     WOoD_dataset/<run>/         the mining outputs and ood_list.txt
     Data/<run>/VOC2012/         the synthetic data set (synthetic presets)
+    Data/coco2014/, Data/<run>/view/   the VOC-format views of COCO and of a user's folder
 
 Paths a user may give (`--voc12_root`, `--ood_list`, `--cam_weights_name`, ...) are flags;
 `resolve(args)` fills the ones left empty. A training step's checkpoint `X.pth` is written at
@@ -24,7 +25,7 @@ SESS, RESULT, OOD_DATA, DATA = "sess", "result", "WOoD_dataset", "Data"
 
 
 # Path flags a user may give; `args.given_paths` lists the ones given, whose files are the user's.
-PATH_FLAGS = ("voc12_root", "ood_root", "ood_list", "list_dir", "train_list", "val_list", "infer_list",
+PATH_FLAGS = ("voc12_root", "coco_root", "folder_root", "ood_root", "ood_list", "list_dir", "train_list", "val_list", "infer_list",
               "cam_weights_name", "cluster_file", "backbone_weights", "cam_out_dir", "ir_label_out_dir",
               "sem_seg_out_dir", "ood_review_decisions", "ood_candidate_list")
 
@@ -44,6 +45,15 @@ def resolve(args):
     if args.dataset == "synthetic":
         args.voc12_root = args.voc12_root or os.path.join(DATA, args.run_name, "VOC2012")
         args.ood_root = args.ood_root or os.path.join(OOD_DATA, "synthetic_" + args.run_name)
+    elif args.dataset == "coco":  # the view is shared by runs: its masks are the slow part
+        args.coco_root = args.coco_root or os.path.join(DATA, "coco")
+        args.voc12_root = args.voc12_root or os.path.join(DATA, "coco2014")
+        args.ood_root = args.ood_root or os.path.join(OOD_DATA, "openimages_coco")
+    elif args.dataset == "folder":
+        if not args.folder_root:
+            raise BadInput("--dataset folder needs --folder_root (the layout: voc12/folder.py, README 'Beyond VOC')")
+        args.voc12_root = args.voc12_root or os.path.join(DATA, args.run_name, "view")
+        args.ood_root = args.ood_root or os.path.join(args.folder_root, "ood")
     else:
         args.voc12_root = args.voc12_root or os.path.join(DATA, "VOC2012")
         args.ood_root = args.ood_root or os.path.join(OOD_DATA, "openimages")

@@ -36,5 +36,15 @@ def selected_rows(args):
 
 def seg_rows(args):
     """The rows of Table 3's segmentation networks (steps 11-14): those with pseudo-masks, then
-    the upper bound trained on ground truth (--seg_full_supervision)."""
-    return selected_rows(args) + ([FULL_SUPERVISION] if args.seg_full_supervision else [])
+    the upper bound trained on ground truth (--seg_full_supervision) where the data has masks."""
+    return selected_rows(args) + ([FULL_SUPERVISION] if args.seg_full_supervision and _has_train_masks(args) else [])
+
+
+def _has_train_masks(args):
+    """A data set without ground truth (a user's folder) has no upper bound to train."""
+    from misc.chain.ground_truth import has_masks
+    from misc.io_utils import read_ids
+
+    if not os.path.isfile(args.train_list):
+        return True  # before step 0: decided once the lists exist
+    return has_masks(args.voc12_root, read_ids(args.train_list, "train list"))

@@ -230,6 +230,43 @@ def draw_tvmonitor(rng, img, mask, cx, cy, w):
     _rect(img, mask, cx - 0.25 * w, cy + hh + 0.12 * w, cx + 0.25 * w, cy + hh + 0.17 * w, frame)
 
 
+def draw_car(rng, img, mask, cx, cy, w):
+    """Blue car body with a cabin and two dark wheels; (cx, cy) = body centre."""
+    paint = hsv_colour(rng, (200, 240), (0.6, 0.95), (0.45, 0.85))
+    _rect(img, mask, cx - 0.45 * w, cy - 0.1 * w, cx + 0.45 * w, cy + 0.12 * w, paint)
+    _poly(img, mask, [(cx - 0.25 * w, cy - 0.1 * w), (cx - 0.15 * w, cy - 0.3 * w), (cx + 0.18 * w, cy - 0.3 * w),
+                      (cx + 0.28 * w, cy - 0.1 * w)], paint)
+    for x in (cx - 0.27 * w, cx + 0.27 * w):
+        _circle(img, mask, x, cy + 0.13 * w, 0.1 * w, (25, 25, 25))
+
+
+def draw_pottedplant(rng, img, mask, cx, cy, w):
+    """Terracotta pot with a round green crown of leaves; (cx, cy) = pot's top centre."""
+    w = 1.2 * w  # scaled so its area matches the other classes
+    pot = hsv_colour(rng, (10, 25), (0.6, 0.85), (0.5, 0.75))
+    _poly(img, mask, [(cx - 0.2 * w, cy), (cx + 0.2 * w, cy), (cx + 0.14 * w, cy + 0.3 * w),
+                      (cx - 0.14 * w, cy + 0.3 * w)], pot)
+    for dx, dy in ((0.0, -0.25), (-0.15, -0.12), (0.15, -0.12)):
+        _circle(img, mask, cx + dx * w, cy + dy * w, 0.15 * w, hsv_colour(rng, (90, 130), (0.6, 0.9), (0.35, 0.65)))
+
+
+def draw_sofa(rng, img, mask, cx, cy, w):
+    """Long olive sofa: seat, back and two arms; (cx, cy) = seat centre."""
+    cloth = hsv_colour(rng, (55, 80), (0.4, 0.7), (0.35, 0.6))
+    _rect(img, mask, cx - 0.45 * w, cy - 0.05 * w, cx + 0.45 * w, cy + 0.15 * w, cloth)
+    _rect(img, mask, cx - 0.4 * w, cy - 0.25 * w, cx + 0.4 * w, cy - 0.05 * w, cloth)
+    for x in (cx - 0.5 * w, cx + 0.42 * w):
+        _rect(img, mask, x, cy - 0.12 * w, x + 0.08 * w, cy + 0.15 * w, cloth)
+
+
+def draw_person(rng, img, mask, cx, cy, w):
+    """Standing figure: skin-toned head, a coloured shirt and dark legs; (cx, cy) = chest."""
+    w = 1.4 * w  # a figure is thin: scaled so its area matches the other classes
+    _circle(img, mask, cx, cy - 0.3 * w, 0.1 * w, hsv_colour(rng, (15, 30), (0.3, 0.6), (0.55, 0.9)))
+    _rect(img, mask, cx - 0.12 * w, cy - 0.2 * w, cx + 0.12 * w, cy + 0.1 * w, hsv_colour(rng, (0, 360), (0.5, 0.9), (0.5, 0.9)))
+    _rect(img, mask, cx - 0.1 * w, cy + 0.1 * w, cx + 0.1 * w, cy + 0.4 * w, (40, 40, 60))
+
+
 def draw_distractor(rng, img, size):
     """A shape of no class (ring, cross or polygon); it is background in the masks."""
     colour = _int_colour(hsv_colour(rng, (0, 360), (0.3, 1.0), (0.3, 1.0)))
@@ -256,4 +293,8 @@ OBJECT_DRAWERS = {
     "bottle": (draw_bottle, "free"),
     "chair": (draw_chair, "free"),
     "tvmonitor": (draw_tvmonitor, "free"),
+    "car": (draw_car, "free"),
+    "pottedplant": (draw_pottedplant, "free"),
+    "sofa": (draw_sofa, "free"),
+    "person": (draw_person, "free"),
 }

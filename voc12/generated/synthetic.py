@@ -25,6 +25,7 @@ from voc12.generated.draw import (CONTEXT_PAINTERS, CONTEXT_REGION, OBJECT_DRAWE
                                   vary_context)
 
 SYNTHETIC_CLASSES = ("bird", "boat", "train", "bottle", "chair", "tvmonitor")
+EXTRA_CLASSES = ("car", "pottedplant", "sofa", "person")  # --syn_num_classes 7-10: context-free classes
 CONTEXT_OF_CLASS = {"bird": "sky", "boat": "water", "train": "rail"}
 SPLIT_CODES = {"train": 1, "val": 2, "probe_neutral": 3, "ood": 4, "pretrain": 6}
 PRETRAIN_CONTEXTS = (None, "sky", "water", "rail")
@@ -52,6 +53,7 @@ class SyntheticConfig:
     distractor_rate: float = 0.4      # P(each of up to two no-class shapes)
     noise_std: float = 4.0
     context_variation: float = 0.0    # 0: each context has one look; > 0: hue, brightness, stripes vary
+    num_classes: int = 6              # the first num_classes of SYNTHETIC_CLASSES + EXTRA_CLASSES
 
     def validate(self):
         if not 0.0 <= self.cooccurrence <= 1.0:
@@ -62,6 +64,13 @@ class SyntheticConfig:
             raise BadInput(f"context_variation must be in [0, 1], got {self.context_variation}")
         if not 0 < self.object_size_min <= self.object_size_max < 1:
             raise BadInput("need 0 < object_size_min <= object_size_max < 1")
+        if not 2 <= self.num_classes <= len(SYNTHETIC_CLASSES + EXTRA_CLASSES):
+            raise BadInput(f"--syn_num_classes must be in 2..{len(SYNTHETIC_CLASSES + EXTRA_CLASSES)}, got {self.num_classes}")
+
+
+def class_names(cfg):
+    """The classes of a synthetic set, in label order (label k + 1 in the masks)."""
+    return (SYNTHETIC_CLASSES + EXTRA_CLASSES)[:cfg.num_classes]
 
 
 def _rng(cfg, split, index):
@@ -114,24 +123,25 @@ def compose_image(rng, cfg, class_names, draw_context=None, neutral_only=False):
         width = rng.uniform(cfg.object_size_min, cfg.object_size_max) * size
         line = lines.get(CONTEXT_OF_CLASS.get(name))
         obj = _place_object(rng, img, mask, name, size, width, line)
-        mask[obj] = SYNTHETIC_CLASSES.index(name) + 1
+        mask[obj] = (SYNTHETIC_CLASSES + EXTRA_CLASSES).index(name) + 1  # class_names(cfg) is a prefix
     noisy = img.astype(np.float32) + rng.normal(0, cfg.noise_std, img.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), mask, contexts
 
 
 def _sample_classes(rng, cfg):
-    first = int(rng.integers(len(SYNTHETIC_CLASSES)))
+    names = class_names(cfg)
+    first = int(rng.integers(len(names)))
     chosen = [first]
     if rng.random() < cfg.multi_label_rate:
-        others = [i for i in range(len(SYNTHETIC_CLASSES)) if i != first]
+        others = [i for i in range(len(names)) if i != first]
         chosen.append(int(rng.choice(others)))
-    return [SYNTHETIC_CLASSES[i] for i in chosen]
+    return [names[i] for i in chosen]
 
 
 def make_in_distribution(cfg, split, index):
     rng = _rng(cfg, split, index)
     if split == "probe_neutral":  # object of class index % C on a neutral background
-        names = [SYNTHETIC_CLASSES[index % len(SYNTHETIC_CLASSES)]]
+        names = [class_names(cfg)[index % cfg.num_classes]]
         return compose_image(rng, cfg, names, neutral_only=True)
     return compose_image(rng, cfg, _sample_classes(rng, cfg))
 
@@ -144,7 +154,8 @@ def make_ood_candidate(cfg, index, kind):
         return compose_image(rng, cfg, [], draw_context=context)
     if kind == "easy":
         return compose_image(rng, cfg, [])
-    return compose_image(rng, cfg, [SYNTHETIC_CLASSES[int(rng.integers(len(SYNTHETIC_CLASSES)))]])
+    names = class_names(cfg)
+    return compose_image(rng, cfg, [names[int(rng.integers(len(names)))]])
 
 
 def make_pretrain_sample(cfg, index):
@@ -152,7 +163,9 @@ def make_pretrain_sample(cfg, index):
 
     Returns (rgb, object index in 0..C with C = "no object", context index into
     PRETRAIN_CONTEXTS). Object and context are drawn independently, so a backbone pretrained
-    on it knows both cues without the spurious link that D_in then teaches.
+    on it knows both cues without the spurious link that D_in then teaches. It knows the six
+    base classes only, whatever --syn_num_classes is (as ImageNet does not hold every class of a
+    target set), so one stand-in serves every class count.
     """
     rng = _rng(cfg, "pretrain", index)
     obj = int(rng.integers(len(SYNTHETIC_CLASSES) + 1))
@@ -176,7 +189,7 @@ def config_from_args(args):
         n_probe_per_class=args.syn_n_probe_per_class, n_ood_hard=args.syn_n_ood_hard,
         n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
         cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate,
-        context_variation=args.syn_context_variation)
+        context_variation=args.syn_context_variation, num_classes=args.syn_num_classes)
 
 
 def _is_complete(folder, cfg):
@@ -198,7 +211,7 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
     cfg.validate()
     palette = voc_palette()
     if overwrite or not _is_complete(voc_root, cfg):
-        n_probe = cfg.n_probe_per_class * len(SYNTHETIC_CLASSES)
+        n_probe = cfg.n_probe_per_class * cfg.num_classes
         for split, count in (("train", cfg.n_train), ("val", cfg.n_val), ("probe_neutral", n_probe)):
             ids = [f"{split}_{i:05d}" for i in range(count)]
             for index, image_id in enumerate(progress(ids, desc=f"synthetic {split}", leave=False)):
@@ -206,24 +219,29 @@ def generate(cfg, voc_root, ood_root, overwrite=False):
                 io_utils.save_image(os.path.join(layout.image_dir(voc_root), image_id + ".jpg"), img)
                 io_utils.save_label_png(os.path.join(voc_root, "SegmentationClass", image_id + ".png"), mask, palette)
             io_utils.save_lines(os.path.join(voc_root, "ImageSets", "Segmentation", split + ".txt"), ids)
-        io_utils.save_lines(os.path.join(voc_root, "class_names.txt"), SYNTHETIC_CLASSES)
+        io_utils.save_lines(os.path.join(voc_root, "class_names.txt"), class_names(cfg))
         io_utils.save_json(os.path.join(voc_root, "synthetic_config.json"), dataclasses.asdict(cfg))
     if overwrite or not _is_complete(ood_root, cfg):
-        sidecar, ids = {}, []
-        for index, kind in enumerate(progress(ood_kinds(cfg), desc="synthetic OoD pool", leave=False)):
-            image_id = f"ood_{index:05d}"
-            img, mask, contexts = make_ood_candidate(cfg, index, kind)
-            io_utils.save_image(os.path.join(layout.image_dir(ood_root), image_id + ".jpg"), img)
-            present = sorted({SYNTHETIC_CLASSES[v - 1] for v in np.unique(mask) if v > 0})
-            sidecar[image_id] = {"kind": kind, "contexts": contexts, "classes": present}
-            ids.append(image_id)
-        io_utils.save_lines(os.path.join(ood_root, "candidates.txt"), ids)
-        io_utils.save_json(os.path.join(ood_root, SIDECAR_NAME), sidecar)
-        io_utils.save_json(os.path.join(ood_root, "synthetic_config.json"), dataclasses.asdict(cfg))
+        write_ood_pool(cfg, ood_root)
     sheet = os.path.join(voc_root, "contact_sheet.png")
     if overwrite or not os.path.isfile(sheet):
         io_utils.save_image(sheet, contact_sheet(cfg))
     return sheet
+
+
+def write_ood_pool(cfg, ood_root):
+    """The candidate pool: JPEGImages/, candidates.txt, the ground-truth sidecar, synthetic_config.json."""
+    sidecar, ids = {}, []
+    for index, kind in enumerate(progress(ood_kinds(cfg), desc="synthetic OoD pool", leave=False)):
+        image_id = f"ood_{index:05d}"
+        img, mask, contexts = make_ood_candidate(cfg, index, kind)
+        io_utils.save_image(os.path.join(layout.image_dir(ood_root), image_id + ".jpg"), img)
+        present = sorted({class_names(cfg)[v - 1] for v in np.unique(mask) if v > 0})
+        sidecar[image_id] = {"kind": kind, "contexts": contexts, "classes": present}
+        ids.append(image_id)
+    io_utils.save_lines(os.path.join(ood_root, "candidates.txt"), ids)
+    io_utils.save_json(os.path.join(ood_root, SIDECAR_NAME), sidecar)
+    io_utils.save_json(os.path.join(ood_root, "synthetic_config.json"), dataclasses.asdict(cfg))
 
 
 def contact_sheet(cfg, per_row=8):
