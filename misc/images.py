@@ -27,6 +27,16 @@ def voc_palette(num_entries=256):
 
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+MASK_FOLDERS = ("SegmentationClassAug", "SegmentationClass")  # the first that holds an id's mask wins
+
+
+def mask_file(voc_root, image_id):
+    """<voc_root>/SegmentationClassAug/<id>.png (covers train_aug), else SegmentationClass/, else None."""
+    for folder in MASK_FOLDERS:
+        path = os.path.join(voc_root, folder, image_id + ".png")
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def image_path(image_dir, image_id):

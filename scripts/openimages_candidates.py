@@ -1,5 +1,6 @@
 """The candidate OoD pool from OpenImages' own label files (paper Sec. 3.1): images whose labels
-hold none of the 20 Pascal VOC classes (or their descendants in OpenImages' hierarchy).
+hold none of the 20 Pascal VOC classes (or their descendants in OpenImages' hierarchy); with
+`--class_map coco`, none of MS COCO's 80 (COCO's pool, `--dataset coco`: --out WOoD_dataset/openimages_coco).
 
     python scripts/openimages_candidates.py \\
         --image_labels oidv7-train-annotations-human-imagelabels.csv oidv7-train-annotations-machine-imagelabels.csv \\
@@ -12,8 +13,8 @@ Writes, under --out: candidates.txt (one id a line: the pool step 2 scores, imag
 <out>/JPEGImages/<id>.jpg, where the downloader puts them), download_list.txt (`<split>/<id>`, the
 official downloader.py's input; --num takes a seeded sample) and candidates_report.json (what
 was kept, and how many were dropped for which class). Prints the expanded class list and the
-report. The filter and the formats: voc12/openimages.py; the class map: --class_map (default
-voc12/data/openimages_voc_classes.csv, each MID with where it was read).
+report. The filter and the formats: voc12/openimages.py; the class map: --class_map (voc:
+voc12/data/openimages_voc_classes.csv, coco: openimages_coco_classes.csv, each MID with where it was read).
 """
 import argparse
 import os
@@ -36,7 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--hierarchy", default=None, help="bbox_labels_600_hierarchy.json (descendants are dropped too)")
     p.add_argument("--class_descriptions", default=None, help="oidv7-class-descriptions.csv (names in the printout; "
                                                               "checks the map's MIDs)")
-    p.add_argument("--class_map", default=openimages.VOC_CLASS_MAP, help="target class -> MID CSV (voc_class,mid)")
+    p.add_argument("--class_map", default="voc",
+                   help="target class -> MID CSV (class,mid), or a shipped map: voc (the 20 VOC classes, "
+                        "voc12/data/openimages_voc_classes.csv) or coco (the 80 COCO classes, openimages_coco_classes.csv)")
     p.add_argument("--follow_parts", type=str2bool, default=True,
                    help="drop images with a Part of a target class too (Human body, hand, face: a person)")
     p.add_argument("--machine_min_confidence", type=float, default=0.5,

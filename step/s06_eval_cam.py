@@ -17,6 +17,7 @@ import numpy as np
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
 from misc.chain.errors import BadInput
+from misc.chain.ground_truth import skip_without_masks
 from misc.chain.layout import cam_dir
 from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
@@ -26,7 +27,6 @@ from misc.metrics import StreamingConfusion, cam_to_seed, confusion_matrix
 from misc.report.tables import format_table, pct, per_class_table, summary
 from misc.seeds.crf import crf_seed
 from misc.seeds.crf_pool import crf_map
-from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ import torch
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
 from misc.chain.errors import BadInput
+from misc.chain.ground_truth import skip_without_masks
 from misc.chain.layout import rw_scores_dir, sem_seg_dir
 from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
@@ -23,7 +24,6 @@ from misc.metrics import StreamingConfusion
 from misc.report.tables import format_table, pct, per_class_table, summary
 from step.s06_eval_cam import best_of, sweep_thresholds
 from step.s09_make_sem_seg import load_scores, masks_at_thresholds
-from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)

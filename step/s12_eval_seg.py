@@ -23,6 +23,7 @@ import numpy as np
 from misc import io_utils
 from misc.chain import distributed, layout, rerun
 from misc.chain.amp import amp_record, set_amp
+from misc.chain.ground_truth import skip_without_masks
 from misc.chain.progress import progress
 from misc.chain.rows import seg_rows
 from misc.images import load_rgb, voc_palette
@@ -33,7 +34,6 @@ from misc.seeds.crf_pool import crf_map_ordered
 from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
 from net.seg_inference import PROTOCOLS, predict, predictions
-from misc.chain.ground_truth import skip_without_masks
 from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ import numpy as np
 from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.amp import amp_record, set_amp
+from misc.chain.ground_truth import has_masks
 from misc.chain.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
 from misc.chain.row_names import classifier_of
 from misc.chain.rows import selected_rows
@@ -35,7 +36,6 @@ from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
 from net.factory import load_cam_net
 from net.seg_inference import predict
-from misc.chain.ground_truth import has_masks
 from voc12.datasets import load_gt_mask
 from voc12.voc_lists import load_cls_labels
 

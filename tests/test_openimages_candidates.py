@@ -106,3 +106,16 @@ def test_the_voc_map_names_20_classes_and_the_formats_are_checked(files, tmp_pat
                            "--class_descriptions", files["descriptions"], "--class_map", str(unknown),
                            "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "MIDs not in" in done.stderr and "/m/nothere" in done.stderr
+
+
+def test_the_coco_map_names_cocos_80_classes_in_the_same_filter(files):
+
+    coco = openimages.read_class_map("coco")
+    assert len(coco) == 80 and coco["person"][0] == PERSON and coco["mouse"] == ["/m/020lf"]  # not the animal
+    assert coco["cow"][0] == "/m/01xq0k1" and coco["elephant"] == ["/m/0bwd_0j"]
+    # the names are COCO's own, as instances_*.json spells them (tests/test_coco.py reads those)
+    assert {"traffic light", "potted plant", "dining table", "tv", "hair drier"} <= set(coco)
+    owner = openimages.excluded_mids(coco, HIERARCHY)
+    kept, report = openimages.filter_candidates([files["human"], files["machine"]], owner)
+    assert kept == ["000000000000000a", "000000000000000d", "000000000000000f", "0000000000000011"]
+    assert report["dropped_by_class"] == {"car": 1, "dog": 1, "person": 2}

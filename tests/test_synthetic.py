@@ -111,3 +111,28 @@ def test_step0_never_generates_into_a_users_folder(in_tmp_dir, flag):
     with pytest.raises(FileExistsError, match="my_voc is not empty.*--dataset voc"):
         s00_prepare_data.run(parse_args(["--preset", "smoke", flag, str(mine), "--syn_n_train", "4"]))
     assert digest_tree(str(mine)) == before
+
+
+def test_more_classes_draw_every_class_and_write_their_names(tmp_path):
+    cfg = SyntheticConfig(seed=2, num_classes=9, **{**TINY, "n_probe_per_class": 2})
+    names = synthetic.class_names(cfg)
+    assert names == SYNTHETIC_CLASSES + ("car", "pottedplant", "sofa")
+    synthetic.generate(cfg, str(tmp_path / "voc"), str(tmp_path / "ood"))
+    assert open(tmp_path / "voc" / "class_names.txt").read().split() == list(names)
+    from misc.io_utils import load_label_png
+
+    probe = [load_label_png(str(tmp_path / "voc" / "SegmentationClass" / f"probe_neutral_{i:05d}.png"))
+             for i in range(2 * 9)]
+    assert sorted({int(v) for m in probe for v in np.unique(m) if v}) == list(range(1, 10))  # class k is label k
+    for split in ("train", "val"):
+        for name in os.listdir(tmp_path / "voc" / "SegmentationClass"):
+            if name.startswith(split):
+                assert load_label_png(str(tmp_path / "voc" / "SegmentationClass" / name)).max() <= 9
+
+
+def test_the_class_count_is_checked():
+    from misc.chain.errors import BadInput
+
+    assert synthetic.class_names(SyntheticConfig()) == SYNTHETIC_CLASSES  # the default set is the six
+    with pytest.raises(BadInput, match="--syn_num_classes must be in 2..10, got 11"):
+        SyntheticConfig(num_classes=11).validate()

@@ -28,6 +28,8 @@ from misc.chain.errors import BadInput, MissingInput
 HUMAN_SOURCES = ("verification", "crowdsource-verification")
 LABEL_COLUMNS = ["ImageID", "Source", "LabelName", "Confidence"]
 VOC_CLASS_MAP = os.path.join(os.path.dirname(__file__), "data", "openimages_voc_classes.csv")
+COCO_CLASS_MAP = os.path.join(os.path.dirname(__file__), "data", "openimages_coco_classes.csv")
+CLASS_MAPS = {"voc": VOC_CLASS_MAP, "coco": COCO_CLASS_MAP}
 
 
 def _open(path, what):
@@ -37,16 +39,19 @@ def _open(path, what):
 
 
 def read_class_map(path=VOC_CLASS_MAP):
-    """{target class: [MIDs]} from a CSV with columns voc_class,mid (# lines are comments)."""
+    """{target class: [MIDs]} from a CSV with columns class,mid (or voc_class,mid; # lines are
+    comments). `path` may also name a shipped map: voc or coco."""
+    path = CLASS_MAPS.get(path, path)
     classes = defaultdict(list)
     with _open(path, "class map") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        if not rows.fieldnames or not {"voc_class", "mid"} <= set(rows.fieldnames):
-            raise BadInput(f"class map {path}: needs the columns voc_class,mid (has {rows.fieldnames})")
+        column = next((c for c in ("class", "voc_class") if c in (rows.fieldnames or ())), None)
+        if column is None or "mid" not in rows.fieldnames:
+            raise BadInput(f"class map {path}: needs the columns class,mid (has {rows.fieldnames})")
         for row in rows:
             if not row["mid"].startswith("/m/"):
-                raise BadInput(f"class map {path}: {row['mid']!r} of {row['voc_class']!r} is not a MID (/m/...)")
-            classes[row["voc_class"]].append(row["mid"])
+                raise BadInput(f"class map {path}: {row['mid']!r} of {row[column]!r} is not a MID (/m/...)")
+            classes[row[column]].append(row["mid"])
     if not classes:
         raise BadInput(f"class map {path} is empty")
     return dict(classes)

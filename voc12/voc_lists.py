@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from misc.chain.errors import BadInput, MissingInput, UnknownId
+from misc.images import mask_file
 from misc.io_utils import load_label_png, load_npy, read_ids
 from voc12.classes import IGNORE_LABEL
 
@@ -54,10 +55,9 @@ def labels_from_xml(voc_root, image_id, class_names):
 
 def find_mask_path(voc_root, image_id):
     """SegmentationClassAug first (covers train_aug), then SegmentationClass."""
-    for folder in ("SegmentationClassAug", "SegmentationClass"):
-        path = os.path.join(voc_root, folder, image_id + ".png")
-        if os.path.isfile(path):
-            return path
+    path = mask_file(voc_root, image_id)
+    if path:
+        return path
     raise MissingInput(
         f"segmentation mask for id '{image_id}' not found in "
         f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")

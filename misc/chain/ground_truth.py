@@ -1,7 +1,7 @@
 """Whether a run has ground-truth masks to evaluate against (a user's folder may have none)."""
 import logging
 
-from voc12.voc_lists import find_mask_path
+from misc.images import mask_file
 
 log = logging.getLogger(__name__)
 
@@ -9,13 +9,7 @@ log = logging.getLogger(__name__)
 def has_masks(voc_root, ids):
     """True when any of `ids` has a mask; an id without one among ids that have them stays the
     evaluation's error (a missing file of a set that has masks is a mistake, not a choice)."""
-    for image_id in ids:
-        try:
-            find_mask_path(voc_root, image_id)
-            return True
-        except FileNotFoundError:
-            continue
-    return False
+    return any(mask_file(voc_root, image_id) for image_id in ids)
 
 
 def skip_without_masks(voc_root, ids, what):
