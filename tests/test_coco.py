@@ -111,6 +111,17 @@ def test_a_complete_view_is_read_back_and_a_users_folder_is_refused(coco_root, t
     assert (users / "notes.txt").read_text() == "keep" and len(os.listdir(users)) == 1
 
 
+def test_another_crowd_rule_remakes_the_masks(coco_root, tmp_path):
+    view_root = str(tmp_path / "view")
+    mask = os.path.join(view_root, "SegmentationClass", "COCO_train2014_000000000003.png")
+    coco.build_view(coco_root, view_root, crowd="background")
+    assert load_label_png(mask).max() == 0
+    coco.build_view(coco_root, view_root, crowd="ignore")
+    assert load_label_png(mask).max() == 255
+    with open(os.path.join(view_root, "view.json")) as f:
+        assert json.load(f)["made_from"]["crowd"] == "ignore"
+
+
 def test_a_missing_annotation_file_is_named(coco_root, tmp_path):
     os.remove(os.path.join(coco_root, "annotations", "instances_val2014.json"))
     with pytest.raises(MissingInput, match="instances_val2014.json"):

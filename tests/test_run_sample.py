@@ -89,7 +89,7 @@ def test_every_flag_has_help_showing_each_presets_value(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "--cam_num_epoches" in text and "(default: 6; smoke: 2, voc: 5)" in text
+    assert "--cam_num_epoches" in text and "(default: 6; coco: 5, smoke: 2, voc: 5)" in text
 
 
 def test_a_preset_key_that_is_not_a_flag_is_an_error(monkeypatch):

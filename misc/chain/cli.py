@@ -63,6 +63,8 @@ positive = ranged(float, lambda v: v > 0, "must be positive", "a number")
 not_negative = ranged(float, lambda v: v >= 0, "must not be negative", "a number")
 count = ranged(int, lambda v: v >= 0, "must not be negative", "an integer")
 at_least_one = ranged(int, lambda v: v >= 1, "must be at least 1", "an integer")
+synthetic_class_count = ranged(int, lambda v: 2 <= v <= 10, "must lie in 2..10 (the synthetic set draws 10 classes)",
+                               "an integer")
 class_index_or_off = ranged(int, lambda v: v >= -1, "is a class index, or -1 for off", "an integer")
 frozen_stages = ranged(int, lambda v: 0 <= v <= 4, "the backbones have 4 residual stages (0-4)", "an integer")
 # The IR label grid (round(crop / 4)) must equal the network's (ceil(crop / 4)).

@@ -7,7 +7,8 @@ import argparse
 
 from misc.chain.cli import (StepParsers, amp_mode, at_least_one, class_index_or_off, count, float_range, four_widths,
                             fraction, frozen_stages, help_formatter, int_range, not_negative, optional_sweep, positive,
-                            positive_floats, positive_fraction, positive_ints, str2bool, stride4_crop, sweep)
+                            positive_floats, positive_fraction, positive_ints, str2bool, stride4_crop, sweep,
+                            synthetic_class_count)
 
 # (number, name, module) in chain order; `ls step/` lists the same order. A step runs when its
 # --<name>_pass is true and --steps / --from select it; --overwrite takes names or numbers.
@@ -170,7 +171,7 @@ def get_args_parser(description=None):
     g.add_argument("--syn_cooccurrence", type=fraction, default=0.85, help="P(context | class with a context)")
     g.add_argument("--syn_context_variation", type=fraction, default=0.0,
                    help="how much a context's look varies (0-1: hue, brightness, stripes); 0 = one look per context")
-    g.add_argument("--syn_num_classes", type=int, default=6,
+    g.add_argument("--syn_num_classes", type=synthetic_class_count, default=6,
                    help="classes of the synthetic set: 6 (bird, boat, train with their contexts; bottle, chair, "
                         "tvmonitor) or 2-10 (the first of those and car, pottedplant, sofa, person)")
     g.add_argument("--syn_multi_label_rate", type=fraction, default=0.25, help="share of images with two classes")
