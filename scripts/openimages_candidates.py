@@ -63,7 +63,8 @@ def main(argv=None):
     if names:
         unknown = sorted(m for mids in class_map.values() for m in mids if m not in names)
         if unknown:
-            raise UserError(f"class map {args.class_map}: MIDs not in {args.class_descriptions}: {unknown}")
+            raise UserError(f"class map {openimages.CLASS_MAPS.get(args.class_map, args.class_map)}: MIDs not in "
+                            f"{args.class_descriptions}: {unknown}")
     for name in class_map:
         mids = [m for m, owner_name in owner.items() if owner_name == name]
         print(f"{name}: {len(mids)} MIDs " + ", ".join(f"{m} {names.get(m, '')}".strip() for m in mids[:8])

@@ -19,7 +19,7 @@ from misc.chain import layout, rerun
 from misc.chain.errors import WontOverwrite
 from misc.chain.flags import selected_steps
 from misc.chain.subsets import check_batches_fit
-from voc12 import coco, folder, voc_lists
+from voc12 import coco, folder, view, voc_lists
 from voc12.classes import VOC_CLASSES
 from voc12.generated import synthetic
 
@@ -50,12 +50,12 @@ def _refuse_foreign_tree(folder, cfg, overwrite):
 def made_from(args):
     """The data the lists are made from: the generator's settings and trees, or the devkit's lists."""
     record = {"dataset": args.dataset, "label_source": args.label_source}
-    if args.dataset == "coco":
-        record.update(coco=coco.made_from(args.coco_root, args.coco_crowd))
-    elif args.dataset == "folder":
-        record.update(folder=folder.made_from(args.folder_root))
+    if args.dataset in ("coco", "folder"):  # the view itself too: another run may rebuild a shared one
+        record.update({args.dataset: coco.made_from(args.coco_root, args.coco_crowd) if args.dataset == "coco"
+                       else folder.made_from(args.folder_root)},
+                      view=rerun.fingerprint(os.path.join(args.voc12_root, view.VIEW_RECORD)))
     elif args.dataset == "synthetic":
-        record.update(config=dataclasses.asdict(synthetic.config_from_args(args)),
+        record.update(config=synthetic.config_record(synthetic.config_from_args(args)),
                       voc_tree=rerun.fingerprint(os.path.join(args.voc12_root, "synthetic_config.json")),
                       ood_tree=rerun.fingerprint(os.path.join(args.ood_root, "synthetic_config.json")))
     else:

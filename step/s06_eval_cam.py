@@ -127,7 +127,7 @@ def table_rows(row, result):
 
 def run(args):
     ids = infer_ids(args)
-    if skip_without_masks(args.voc12_root, ids, "seed evaluation (step 6)"):
+    if skip_without_masks(args, ids, "seed evaluation (step 6)"):
         return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     thresholds = sorted(set(sweep_thresholds(*args.cam_eval_sweep)) | set(sweep_thresholds(*args.cam_eval_release_sweep))

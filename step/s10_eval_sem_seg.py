@@ -82,7 +82,7 @@ def sweep_result(args, ids, scores_dir, num_classes):
 
 def run(args):
     ids = infer_ids(args)
-    if skip_without_masks(args.voc12_root, ids, "pseudo-mask evaluation (step 10)"):
+    if skip_without_masks(args, ids, "pseudo-mask evaluation (step 10)"):
         return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     lines, rows, evaluated = [], selected_rows(args), 0

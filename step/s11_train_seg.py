@@ -147,6 +147,9 @@ def run(args):
     rows, ids = selected_rows(args), seg_ids(args)
     num_classes = 1 + len(io_utils.read_lines(args.class_names_file, "class names"))
     trained = 0
+    if args.seg_full_supervision and FULL_SUPERVISION not in seg_rows(args):
+        log.warning("no ground-truth masks in %s (the folder has no masks/): the upper bound trained on ground "
+                    "truth (%s) skipped", args.folder_root, FULL_SUPERVISION)
     for row in seg_rows(args):
         record = made_from(args, row, rows, ids)
         if rerun.skip_file(layout.seg_checkpoint(args, row), record, args.overwrite, f"segmentation network {row}"):

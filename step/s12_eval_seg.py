@@ -113,7 +113,7 @@ def table3(args, rows):
 def run(args):
     device = resolve_device(args.device)
     ids = io_utils.read_ids(args.val_list, "val list")
-    if skip_without_masks(args.seg_test_root or args.voc12_root, ids, "segmentation evaluation (step 12)"):
+    if skip_without_masks(args, ids, "segmentation evaluation (step 12)"):
         return rerun.SKIPPED
     names = ["background"] + io_utils.read_lines(args.class_names_file, "class names")
     rows, evaluated = seg_rows(args), 0

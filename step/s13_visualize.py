@@ -21,7 +21,7 @@ import numpy as np
 from misc import io_utils
 from misc.chain import layout, rerun
 from misc.chain.amp import amp_record, set_amp
-from misc.chain.ground_truth import has_masks
+from misc.chain.ground_truth import lacks_ground_truth
 from misc.chain.layout import cam_dir, checkpoint_of, ir_label_dir, sem_seg_dir
 from misc.chain.row_names import classifier_of
 from misc.chain.rows import selected_rows
@@ -53,7 +53,7 @@ def image_rows(args, image_id, rows, seg_nets=None, device=None):
     """One row of tiles per classifier for one image; seg_nets {row: Table 3's network} add its
     single-scale prediction (on a training image: how the network fits its own pseudo-masks)."""
     rgb = load_rgb(layout.image_dir(args.voc12_root), image_id)
-    has_gt = has_masks(args.voc12_root, [image_id])
+    has_gt = not lacks_ground_truth(args, [image_id])
     gt = load_gt_mask(args.voc12_root, image_id) if has_gt else np.zeros(rgb.shape[:2], np.uint8)
     strips = []
     for row in rows:

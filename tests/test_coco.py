@@ -146,3 +146,34 @@ def test_the_smoke_chain_runs_every_step_on_a_coco_mock(in_tmp_dir):
             assert len(json.load(f)["fixed"]["per_class"]["iou"]) == 6
         assert os.path.isfile(f"result/coco_mock/{row}/seg_eval.json")
     assert os.path.isfile("result/coco_mock/report.md")
+
+
+def test_a_run_remakes_its_lists_when_another_run_rebuilds_the_shared_view(coco_root, in_tmp_dir):
+    from run_sample import main
+
+    def step0(run, crowd):
+        main(["--preset", "smoke", "--dataset", "coco", "--coco_root", coco_root, "--run_name", run,
+              "--coco_crowd", crowd, "--steps", "0", "--cam_batch_size", "1", "--ood_batch_size", "1",
+              "--irn_batch_size", "1", "--seg_batch_size", "1"])
+        return os.stat(f"sess/{run}/lists/made_from.json").st_mtime_ns
+
+    first = step0("a", "background")
+    assert step0("a", "background") == first  # current: skipped
+    step0("b", "ignore")  # the same view (Data/coco2014), rebuilt with the other crowd rule
+    assert step0("a", "background") != first  # a's lists were made from a view that is gone
+
+
+def test_missing_masks_are_an_error_outside_a_folder_data_set(tmp_path):
+    from argparse import Namespace
+
+    from misc.chain.ground_truth import lacks_ground_truth
+
+    for dataset in ("synthetic", "voc", "coco"):
+        assert not lacks_ground_truth(Namespace(dataset=dataset, voc12_root=str(tmp_path)), ["x"])
+    assert lacks_ground_truth(Namespace(dataset="folder", voc12_root=str(tmp_path)), ["x"])
+
+
+def test_a_missing_image_is_named_before_the_view_is_used(coco_root, tmp_path):
+    os.remove(os.path.join(coco_root, "train2014", "COCO_train2014_000000000003.jpg"))
+    with pytest.raises(MissingInput, match=r"COCO_train2014_000000000003.jpg of .*instances_train2014.json not found"):
+        coco.build_view(coco_root, str(tmp_path / "view"))

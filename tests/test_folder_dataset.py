@@ -43,6 +43,12 @@ def test_the_view_links_images_and_masks_and_keeps_the_labels(mock, tmp_path):
     (lambda root: rewrite(os.path.join(root, "labels.csv"), "image,labels\ntrain_0000,bird\n"),
      BadInput, r"ids of .*train.txt have no row in .*labels.csv, e.g. 'train_0001'"),
     (lambda root: rewrite(os.path.join(root, "labels.csv"), "id,classes\n"), BadInput, "header `image,labels`"),
+    (lambda root: rewrite(os.path.join(root, "labels.csv"), "image,labels\ntrain_0000,bird,boat\n"),
+     BadInput, r"labels.csv line 2: 3 columns; join an image's classes with ';'"),
+    (lambda root: rewrite(os.path.join(root, "labels.csv"), "image,labels\ntrain_0000,bird\ntrain_0000,boat\n"),
+     BadInput, r"labels.csv line 3: image 'train_0000' has a row already"),
+    (lambda root: rewrite(os.path.join(root, "labels.csv"), "image,labels\n../train_0000,bird\n"),
+     BadInput, r"labels.csv line 2: '../train_0000' is not an image id"),
     (lambda root: os.remove(os.path.join(root, "images", "train_0002.png")), MissingInput, "image of id 'train_0002'"),
     (lambda root: save_label_png(os.path.join(root, "masks", "train_0001.png"), np.full((8, 8), 7, np.uint8),
                                  voc_palette()), BadInput, r"train_0001.png holds class 7: the class file names 3"),
@@ -51,7 +57,15 @@ def test_bad_inputs_name_the_file_and_nothing_is_written(mock, tmp_path, edit, e
     edit(mock)
     with pytest.raises(error, match=match):
         folder.build_view(mock, str(tmp_path / "view"))
-    assert not (tmp_path / "view" / "view.json").exists() or "false" in (tmp_path / "view" / "view.json").read_text()
+    assert not (tmp_path / "view").exists()  # every check comes before the view is written
+
+
+def test_a_spreadsheets_byte_order_mark_is_read(mock, tmp_path):
+    path = os.path.join(mock, "labels.csv")
+    text = open(path).read()
+    with open(path, "w", encoding="utf-8-sig") as f:
+        f.write(text)
+    assert folder.build_view(mock, str(tmp_path / "view"))[2]["train_0000"].sum() >= 1
 
 
 def test_a_missing_folder_root_is_a_clear_error(in_tmp_dir):

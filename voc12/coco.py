@@ -96,11 +96,16 @@ def semantic_mask(coco, info, annotations, label_of, crowd="background"):
     return mask
 
 
+MASK_RULE = 1  # bump when semantic_mask changes, so views made by the old rule are remade
+
+
 def made_from(coco_root, crowd="background"):
-    return {"crowd": crowd,
-            "annotations": {split: rerun.fingerprint(annotation_path(coco_root, split)) for split in SPLITS},
-            "images": {s: rerun.listing_fingerprint(os.path.join(coco_root, folder)) for s, folder in SPLITS.items()},
-            "root": os.path.abspath(coco_root)}
+    """What the view is made from: the annotation files (by checksum: they name every image and
+    instance), the crowd rule and the mask rule's version, and where the images are (the view
+    links to them). Not the images' listing: copying the data without their times, or touching
+    them, must not remake a chain with hundreds of GB of CAM files."""
+    return {"crowd": crowd, "mask_rule": MASK_RULE, "root": os.path.abspath(coco_root),
+            "annotations": {split: rerun.fingerprint(annotation_path(coco_root, split)) for split in SPLITS}}
 
 
 def build_view(coco_root, view_root, overwrite=False, crowd="background"):
@@ -128,10 +133,16 @@ def build_view(coco_root, view_root, overwrite=False, crowd="background"):
             annotations = coco.loadAnns(coco.getAnnIds(imgIds=image_id, iscrowd=None))
             if not annotations:  # no image-level label: outside the protocol's image set
                 continue
-            key = image_key(info["file_name"])
+            key, source = image_key(info["file_name"]), os.path.join(coco_root, folder, info["file_name"])
+            if key in labels:
+                raise BadInput(f"{annotation_path(coco_root, split)}: two images are named {key} (ids are file "
+                               f"names without folder and extension)")
+            if not os.path.isfile(source):
+                raise MissingInput(f"image {source} of {annotation_path(coco_root, split)} not found (the official "
+                                   f"{folder}.zip, wholly unpacked into --coco_root)")
             splits[split].append(key)
             labels[key] = image_label(annotations, label_of, len(class_names))
-            view.link_image(os.path.join(coco_root, folder, info["file_name"]), view_root, key)
+            view.link_image(source, view_root, key)
             target = view.mask_path(view_root, key)
             if not os.path.isfile(target):  # a resumed view keeps the masks it has
                 save_label_png(target, semantic_mask(coco, info, annotations, label_of, crowd), palette)

@@ -29,6 +29,9 @@ from voc12 import view
 CLASS_FILE, LABEL_FILE, IMAGE_DIR, MASK_DIR = "class_names.txt", "labels.csv", "images", "masks"
 
 
+MAX_CLASSES = 254  # masks are 8-bit: 0 background, 1..254 classes, 255 ignore
+
+
 def read_class_names(root):
     path = os.path.join(root, CLASS_FILE)
     names = read_lines(path, "class names")
@@ -37,7 +40,16 @@ def read_class_names(root):
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise BadInput(f"{path} names {repeated} more than once")
+    if len(names) > MAX_CLASSES:
+        raise BadInput(f"{path} names {len(names)} classes: at most {MAX_CLASSES} fit the 8-bit masks")
     return names
+
+
+def _check_id(path, line, image_id):
+    """An id names a file inside images/: no folders, no '..'."""
+    if not image_id or "/" in image_id or "\\" in image_id or image_id in (".", ".."):
+        raise BadInput(f"{path} line {line}: {image_id!r} is not an image id (a file name in images/ without "
+                       f"extension, no folders)")
 
 
 def read_labels(root, class_names):
@@ -48,15 +60,21 @@ def read_labels(root, class_names):
         raise MissingInput(f"image-level label file not found: {path} (header `image,labels`, labels joined by ';')")
     index_of = {name: k for k, name in enumerate(class_names)}
     labels = {}
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet's byte-order mark
         rows = csv.reader(f)
         header = [h.strip() for h in next(rows, [])]
-        if header[:2] != ["image", "labels"]:
+        if header != ["image", "labels"]:
             raise BadInput(f"{path}: the first line must be the header `image,labels`, got {','.join(header)!r}")
         for line, row in enumerate(rows, start=2):
             if not row or not "".join(row).strip():
                 continue
+            if len(row) > 2:
+                raise BadInput(f"{path} line {line}: {len(row)} columns; join an image's classes with ';' "
+                               f"(cat_001,cat;dog), not ','")
             image_id, names = row[0].strip(), [n.strip() for n in (row[1] if len(row) > 1 else "").split(";")]
+            _check_id(path, line, image_id)
+            if image_id in labels:
+                raise BadInput(f"{path} line {line}: image {image_id!r} has a row already; give each image one row")
             names = [n for n in names if n]
             if not names:
                 raise BadInput(f"{path} line {line}: image {image_id!r} has no class; every image needs at least one")
@@ -113,14 +131,16 @@ def build_view(root, view_root, overwrite=False):
         if missing:
             raise BadInput(f"{len(missing)} ids of {os.path.join(root, split + '.txt')} have no row in "
                            f"{os.path.join(root, LABEL_FILE)}, e.g. {missing[0]!r}: every image needs its classes")
-    view.open_view(view_root, record, f"the folder {root}", overwrite)
     ids = sorted(set(splits["train"]) | set(splits["val"]))
-    has_masks = os.path.isdir(os.path.join(root, MASK_DIR))
+    images = {image_id: find_image(root, image_id) for image_id in ids}  # every check before the view opens
+    masks = {image_id: os.path.join(root, MASK_DIR, image_id + ".png") for image_id in ids}
+    masks = {image_id: path for image_id, path in masks.items() if os.path.isfile(path)}
+    for path in masks.values():
+        _checked_mask(path, len(class_names))
+    view.open_view(view_root, record, f"the folder {root}", overwrite)
     for image_id in ids:
-        view.link_image(find_image(root, image_id), view_root, image_id)
-        source = os.path.join(root, MASK_DIR, image_id + ".png")
-        if has_masks and os.path.isfile(source):
-            _checked_mask(source, len(class_names))
-            view.link_file(source, view.mask_path(view_root, image_id))
+        view.link_image(images[image_id], view_root, image_id)
+        if image_id in masks:
+            view.link_file(masks[image_id], view.mask_path(view_root, image_id))
     view.close_view(view_root, record, class_names, splits, {i: labels[i] for i in ids})
     return class_names, splits, {i: labels[i] for i in ids}

@@ -1,4 +1,5 @@
-"""Whether a run has ground-truth masks to evaluate against (a user's folder may have none)."""
+"""Whether a run has ground-truth masks to evaluate against: a user's folder (`--dataset folder`)
+may have none; every other data set has them, and a missing mask there stays an error."""
 import logging
 
 from misc.images import mask_file
@@ -12,10 +13,15 @@ def has_masks(voc_root, ids):
     return any(mask_file(voc_root, image_id) for image_id in ids)
 
 
-def skip_without_masks(voc_root, ids, what):
-    """Say so and return True when none of `ids` has a ground-truth mask: `what` is skipped."""
-    if has_masks(voc_root, ids):
+def lacks_ground_truth(args, ids):
+    """A folder data set none of whose `ids` has a mask."""
+    return args.dataset == "folder" and not has_masks(args.voc12_root, ids)
+
+
+def skip_without_masks(args, ids, what):
+    """Say so and return True when the run's folder data set has no mask for any of `ids`."""
+    if not lacks_ground_truth(args, ids):
         return False
-    log.warning("no ground-truth masks for the %d images in %s (SegmentationClass/): %s skipped; give masks "
-                "(the folder layout's masks/) to evaluate", len(ids), voc_root, what)
+    log.warning("no ground-truth masks for the %d images in %s (the folder has no masks/): %s skipped; give masks "
+                "to evaluate", len(ids), args.folder_root, what)
     return True

@@ -41,10 +41,10 @@ def seg_rows(args):
 
 
 def _has_train_masks(args):
-    """A data set without ground truth (a user's folder) has no upper bound to train."""
-    from misc.chain.ground_truth import has_masks
+    """A folder data set without ground truth has no upper bound to train (step 11 says so)."""
+    from misc.chain.ground_truth import lacks_ground_truth
     from misc.io_utils import read_ids
 
-    if not os.path.isfile(args.train_list):
+    if args.dataset != "folder" or not os.path.isfile(args.train_list):
         return True  # before step 0: decided once the lists exist
-    return has_masks(args.voc12_root, read_ids(args.train_list, "train list"))
+    return not lacks_ground_truth(args, read_ids(args.train_list, "train list"))

@@ -150,7 +150,8 @@ def make_ood_candidate(cfg, index, kind):
     """kind: "hard" (a context, no object), "easy" (neutral only) or "positive" (an object)."""
     rng = _rng(cfg, "ood", index)
     if kind == "hard":
-        context = sorted(CONTEXT_OF_CLASS.values())[int(rng.integers(len(CONTEXT_OF_CLASS)))]
+        contexts = sorted(CONTEXT_OF_CLASS[c] for c in class_names(cfg) if c in CONTEXT_OF_CLASS)  # of its classes
+        context = contexts[int(rng.integers(len(contexts)))]
         return compose_image(rng, cfg, [], draw_context=context)
     if kind == "easy":
         return compose_image(rng, cfg, [])
@@ -190,6 +191,12 @@ def config_from_args(args):
         n_ood_easy=args.syn_n_ood_easy, n_ood_positive=args.syn_n_ood_positive,
         cooccurrence=args.syn_cooccurrence, multi_label_rate=args.syn_multi_label_rate,
         context_variation=args.syn_context_variation, num_classes=args.syn_num_classes)
+
+
+def config_record(cfg):
+    """The settings as step 0 records them: a field added later is left out at its default, so
+    the records of runs made before it stay current."""
+    return {k: v for k, v in dataclasses.asdict(cfg).items() if not (k == "num_classes" and v == 6)}
 
 
 def _is_complete(folder, cfg):
