@@ -10,7 +10,7 @@ train images at N, its val images and OoD pool scaled with it (the neutral probe
 never read them). A folder of an earlier invocation is emptied first. Then per step: the wall time at each size, the images
 the step handled (training: images x epochs x rows; per-image steps: images x rows), seconds per
 image at each size, their ratio (1.0: linear in the data; above: worse than linear), and the
-process's peak resident set (CPU; the CRF worker processes' separately). Prints the table and
+step's peak resident set (CPU), and the largest worker process of the run so far (CRF pools). Prints the table and
 writes result/scaling/scaling.md. Arguments after `--` go to run_sample.py.
 """
 import argparse
@@ -93,7 +93,7 @@ def run_size(n, base):
 def table(sizes, runs):
     (small, large), (a, b) = sizes, runs
     header = ["step", "images handled", f"s at {small}", f"s at {large}", f"s / image at {small}",
-              f"s / image at {large}", "ratio", f"peak RSS at {large} (MB)", "CRF workers' peak (MB)"]
+              f"s / image at {large}", "ratio", f"peak RSS at {large} (MB)", "largest worker so far (MB)"]
     lines = []
     for step, (count_b, what) in b[2].items():
         count_a = a[2][step][0]
@@ -120,7 +120,8 @@ def main(argv=None):
     runs = [run_size(n, base) for n in sizes]
     text = table(sizes, runs)
     note = (f"\n\nrun_sample.py {' '.join(base)} at --syn_n_train {sizes[0]} and {sizes[1]}; one process each, "
-            f"the pretraining stand-in shared (not timed). Peak RSS: the high-water mark of the step (reset at its start).")
+            f"the pretraining stand-in shared (not timed). Peak RSS: the step's high-water mark (reset at its start); "
+            f"worker processes (CRF pools, loader workers): the largest one of the run so far (not reset).")
     io_utils.save_text(os.path.join(OUT, "scaling.md"), text + note + "\n")
     print(text + note)
 
