@@ -28,7 +28,6 @@ if os.environ.get("WOOD_THREADS") != "as-given":
 from misc.chain.flags import (CHAIN, OVERWRITE_TRUE, PRESETS, SEG_RECIPES, STEP_NAMES, STEPS,  # noqa: F401
                               get_args_parser, selected_steps)
 
-
 # Steps whose work every rank shares under torchrun: training (DDP), per-image inference (each
 # rank its share of the images), evaluation (confusion matrices summed). The rest is rank 0's.
 SHARED_STEPS = {"pretrain_backbone", "train_cam", "train_wood", "make_cam", "eval_cam", "cam_to_ir_label",
@@ -71,8 +70,8 @@ def step_args(args, name):
 
 
 def save_config(args):
-    from misc.io_utils import save_json
     from misc.chain.layout import result_file
+    from misc.io_utils import save_json
 
     save_json(result_file(args, "config.json"),
               {k: list(v) if isinstance(v, tuple) else v for k, v in vars(args).items()})
@@ -96,8 +95,8 @@ def setup_logging(args):
 def record_step(args, name, module_name, value):
     """Merge one step's wall time (timings.json) or peak memory (memory.json) into result/<run>/
     (cumulative over invocations, so the report, the last step, lists every step that did work)."""
-    from misc.io_utils import save_json
     from misc.chain.layout import result_file
+    from misc.io_utils import save_json
 
     path = result_file(args, name)
     values = json.load(open(path)) if os.path.isfile(path) else {}
@@ -140,6 +139,10 @@ def run_chain(args, device):
     setup_logging(args)
     log = logging.getLogger("run_sample")
     from misc import io_utils
+    from misc.chain.amp import slow_bf16_warning
+
+    if slow_bf16_warning(args.amp, device):
+        log.warning(slow_bf16_warning(args.amp, device))
     from misc.chain import layout
 
     if distributed.is_main():

@@ -75,3 +75,17 @@ def test_amp_values_and_the_accumulation_relation(monkeypatch, capsys):
     assert "--seg_batch_size 10 must divide into --seg_accumulate 3 micro-batches" in capsys.readouterr().err
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert parse_args(["--preset", "voc", "--seg_accumulate", "5"]).seg_batch_size == 10  # 5 x 2 ranks
+
+
+def test_bf16_on_a_cpu_that_emulates_it_is_warned_about(monkeypatch):
+    import torch
+
+    from misc.chain.amp import slow_bf16_warning
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert slow_bf16_warning(False, cpu) is None and slow_bf16_warning("fp16", cpu) is None
+    assert slow_bf16_warning(True, cuda) is None
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    assert "emulated" in slow_bf16_warning(True, cpu)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    assert slow_bf16_warning(True, cpu) is None

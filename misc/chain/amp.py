@@ -5,8 +5,9 @@ fp16) turns on torch.autocast(<its device>, bfloat16 or float16) around `forward
 methods the steps call
 (class maps, boundaries); what comes out is cast back to float32, so the losses, CAMs, random
 walks, metrics and numpy conversions after it run in fp32 as without --amp. bf16 on CUDA, and
-on CPUs too: on this machine's CPU (AMX bf16) the small backbone's forward ran 4.8x and its
-forward + backward 2.8x faster than fp32 (docs/speed.md). fp16 is for GPUs without bf16
+on CPUs with native bf16: on a CPU with AMX bf16 the small backbone's forward ran 4.8x and its
+forward + backward 2.8x faster than fp32; on one without (AVX2 only) bf16 is emulated and a
+training step ran 12-20x slower (docs/speed.md), so the run warns there. fp16 is for GPUs without bf16
 (pre-Ampere): its narrow range needs the loss scaled in training, which the engine does with a
 GradScaler (`grad_scaler`)."""
 import contextlib
@@ -25,6 +26,16 @@ def bf16_when_asked(method):
             out = method(self, *args, **kwargs)
         return _as_float(out)
     return wrapper
+
+
+def slow_bf16_warning(amp, device):
+    """The warning for bf16 on a CPU that only emulates it (None where it is native or not asked)."""
+    if device.type != "cpu" or amp in (False, "fp16"):
+        return None
+    if torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return None
+    return ("--amp bf16 on a CPU without native bf16 (no AVX512-BF16 / AMX): bf16 is emulated, training steps "
+            "ran 12-20x slower than fp32 on such a CPU (docs/speed.md); --amp false is faster here")
 
 
 def autocast_dtype(amp):
