@@ -27,6 +27,7 @@ from misc.chain import threads  # noqa: E402
 from misc.chain.amp import set_amp  # noqa: E402
 from misc.report.tables import format_table  # noqa: E402
 from run_sample import parse_args  # noqa: E402
+from scripts.bench_steps import bare_step  # noqa: E402  (the same training step as bench_steps' bare network)
 
 LEVERS = ("fp32", "bf16", "channels_last", "channels_last_bf16", "compile")
 
@@ -59,14 +60,7 @@ def step_fn(net, lever, batch):
     set_amp(net, lever.endswith("bf16"))  # the networks autocast inside their forward (--amp true)
     model = torch.compile(net) if lever == "compile" else net
 
-    def run():
-        net.train()
-        out = model(batch)
-        out = out[0] if isinstance(out, tuple) else out
-        optimizer.zero_grad(set_to_none=True)
-        out.float().mean().backward()
-        optimizer.step()
-    return run
+    return lambda: bare_step(model, optimizer, batch)
 
 
 def main():
