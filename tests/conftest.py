@@ -23,7 +23,8 @@ TINY = ["--preset", "smoke", "--syn_n_train", "48", "--syn_n_val", "16", "--syn_
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: runs the chain in subprocesses (tens of seconds); -m 'not slow' skips")
+    config.addinivalue_line("markers", "slow: reruns chain steps or runs subprocesses (tens of seconds); "
+                                       "-m 'not slow' skips")
     # pycocotools 2.0.11 calls np.array(copy=False) on its own type under numpy 2 (not this project's code)
     config.addinivalue_line("filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword")
 

@@ -5,6 +5,7 @@ import os
 import stat
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from misc.chain import rerun
@@ -86,6 +87,7 @@ def test_identical_rerun_rewrites_nothing(smoke_copy):
     assert len(skipped) == 15, skipped  # every step but the report, which is always rebuilt (unchanged)
 
 
+@pytest.mark.slow
 def test_retrained_f_in_remakes_everything_after_it(smoke_copy):
     """Another F_in flag: F_in is retrained, and W-OoD (same flags) and every later output are
     remade from it; the data set and the pretrained stand-in are kept."""
@@ -119,6 +121,7 @@ def test_retrained_f_in_remakes_everything_after_it(smoke_copy):
     assert not glob.glob("**/*.tmp", recursive=True) + glob.glob("**/*.resume", recursive=True)
 
 
+@pytest.mark.slow
 def test_advcam_rows_on_a_subset(smoke_copy):
     """--cam_method cam,advcam adds <model>_advcam rows; --infer_num limits steps 5-10 to a subset."""
     main(TINY + ["--cam_method", "cam,advcam", "--adv_iter", "2", "--infer_num", "6", "--irn_batch_size", "3",

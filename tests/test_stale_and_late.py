@@ -42,6 +42,7 @@ def test_an_empty_d_ood_is_an_error_at_step_2(smoke_copy):
         main([*TINY, "--steps", "2", "--ood_review", "manual", "--ood_review_decisions", str(decisions)])
 
 
+@pytest.mark.slow
 def test_the_report_marks_figures_made_from_a_replaced_classifier(smoke_copy):
     from run_sample import main
 
