@@ -121,7 +121,9 @@ def seg_seed(args):
     return args.seed if args.seg_seed is None else args.seg_seed
 
 
-def train_row(args, row, rows, ids, record, device, num_classes):
+def train_row(args, row, rows, ids, record, device, num_classes, on_epoch_end=None, path=None, log_path=None):
+    """Train a row's network; on_epoch_end(net, epoch) -> extra numbers of the epoch's log line, and
+    path / log_path elsewhere than the row's (scripts/seg_val_curve.py)."""
     seed_everything(seg_seed(args))
     mask_of, _ = masks_of(args, row, rows)
     dataset = SegTrainDataset(ids, layout.image_dir(args.voc12_root), mask_of, args.seg_crop_size,
@@ -136,10 +138,11 @@ def train_row(args, row, rows, ids, record, device, num_classes):
         return segmentation_loss(upsampled_logits(model, batch["img"].to(device)), batch["mask"].to(device),
                                  args.seg_loss), {}
 
-    fit(net, optimizer, loader, loss_of, path=layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
+    fit(net, optimizer, loader, loss_of, path=path or layout.seg_checkpoint(args, row), epochs=args.seg_num_epoches,
         seed=seg_seed(args), made_from=record, config=vars(args), model_args=model_args_of(args, num_classes),
-        log_path=layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
-        overwrite=args.overwrite, accumulate=args.seg_accumulate, uneven=True)  # batch 10 on 4 or 8 GPUs
+        log_path=log_path or layout.seg_train_log(args, row), device=device, amp=args.amp, desc=f"train seg {row}",
+        overwrite=args.overwrite, accumulate=args.seg_accumulate, uneven=True,  # batch 10 on 4 or 8 GPUs
+        on_epoch_end=(lambda epoch, _: on_epoch_end(net, epoch)) if on_epoch_end else None)
 
 
 def run(args):

@@ -154,3 +154,23 @@ def test_step12_crf_in_the_pool_gives_the_same_predictions(smoke_copy):
     pooled = outputs()
     main(TINY + ["--steps", "12", "--cam_models", "wood", "--overwrite", "eval_seg", "--crf_workers", "1"])
     assert len(pooled) > 1 and outputs() == pooled
+
+
+@pytest.mark.slow
+def test_the_val_curve_scores_every_epoch_and_leaves_the_run_as_it_was(smoke_copy, monkeypatch, capsys):
+    import json
+    import sys
+
+    from scripts import seg_val_curve
+    from tests.conftest import TINY
+
+    checkpoint = smoke_copy / "sess" / "smoke" / "seg_wood.pth"
+    before = checkpoint.stat().st_mtime_ns
+    monkeypatch.setattr(sys, "argv", ["seg_val_curve.py", "--run_name", "smoke", "--rows", "wood", "--", *TINY,
+                                      "--seg_num_epoches", "2"])
+    seg_val_curve.main()
+    out = capsys.readouterr().out
+    assert "wood epoch 1: val mIoU" in out and "wood epoch 2: val mIoU" in out
+    assert checkpoint.stat().st_mtime_ns == before  # trained in a temporary folder
+    with open(smoke_copy / "result" / "smoke" / "wood" / "seg_eval.json") as f:
+        assert "single" in json.load(f)
