@@ -73,8 +73,8 @@ def made_from(args):
 
 def prepare_synthetic(args):
     cfg = synthetic.config_from_args(args)
-    for folder in (args.voc12_root, args.ood_root):
-        _refuse_foreign_tree(folder, cfg, args.overwrite)
+    for root in (args.voc12_root, args.ood_root):  # `folder` is the folder data set's module here
+        _refuse_foreign_tree(root, cfg, args.overwrite)
     start = time.time()
     sheet = synthetic.generate(cfg, args.voc12_root, args.ood_root, overwrite=args.overwrite)
     log.info("synthetic data in %s and %s (%.1f s); contact sheet: %s",
