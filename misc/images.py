@@ -39,6 +39,16 @@ def mask_file(voc_root, image_id):
     return None
 
 
+def find_mask_path(voc_root, image_id):
+    """mask_file, or an error naming both folders."""
+    path = mask_file(voc_root, image_id)
+    if path:
+        return path
+    raise MissingInput(
+        f"segmentation mask for id '{image_id}' not found in "
+        f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
+
+
 def image_path(image_dir, image_id):
     """<image_dir>/<id>.jpg, or <image_dir>/<id> when the id names a file with its extension (the
     release's ood_list.txt; a subfolder in the id is kept)."""

@@ -22,10 +22,9 @@ from misc.chain.layout import cam_dir
 from misc.chain.progress import progress
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import infer_ids
-from misc.images import load_rgb
-from misc.metrics import StreamingConfusion, cam_to_seed, confusion_matrix
+from misc.metrics import StreamingConfusion, cam_to_seed
 from misc.report.tables import format_table, pct, per_class_table, summary
-from misc.seeds.crf import crf_seed
+from misc.seeds.crf_jobs import crf_seed_confusion
 from misc.seeds.crf_pool import crf_map
 from voc12.datasets import load_gt_mask
 
@@ -55,21 +54,13 @@ def evaluate_seeds(ids, cam_folder, voc_root, num_classes, thresholds):
     return {t: c.scores() for t, c in confusions.items()}
 
 
-def _crf_confusion(job):
-    """One image's confusion matrix of its CRF-refined seed (a worker's job)."""
-    image_id, cam_folder, voc_root, num_classes, threshold = job
-    cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
-    rgb = load_rgb(layout.image_dir(voc_root), image_id)
-    return confusion_matrix(crf_seed(rgb, cam["high_res"], cam["keys"], threshold), load_gt_mask(voc_root, image_id),
-                            num_classes)
-
-
 def evaluate_crf_seeds(ids, cam_folder, voc_root, num_classes, threshold, workers=1):
     """Scores of the seeds at `threshold` refined by the dense CRF (Table 2's "+CRF"), the images
     in --crf_workers processes (integer counts: the sum does not depend on their order)."""
     confusion = StreamingConfusion(num_classes)
-    jobs = [(i, cam_folder, voc_root, num_classes, threshold) for i in distributed.shard(ids)]
-    for matrix in crf_map(_crf_confusion, jobs, workers, "eval seeds + CRF"):
+    image_dir = layout.image_dir(voc_root)
+    jobs = [(i, image_dir, cam_folder, voc_root, num_classes, threshold) for i in distributed.shard(ids)]
+    for matrix in crf_map(crf_seed_confusion, jobs, workers, "eval seeds + CRF"):
         confusion.matrix += matrix
     return confusion.scores()
 

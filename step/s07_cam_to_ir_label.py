@@ -10,37 +10,14 @@ when its CAM folder or thresholds changed (misc/chain/rerun.py).
 import logging
 import os
 
-import numpy as np
-
-from misc import io_utils
 from misc.chain import distributed, layout, rerun
 from misc.chain.layout import cam_dir, ir_label_dir
 from misc.chain.rows import selected_rows
 from misc.chain.subsets import irn_ids
-from misc.images import IGNORE_LABEL, load_rgb, voc_palette
-from misc.seeds.crf import crf_seed
+from misc.seeds.crf_jobs import write_ir_label
 from misc.seeds.crf_pool import crf_map
 
 log = logging.getLogger(__name__)
-
-
-def ir_label(rgb, high_res, keys, fg_thres, bg_thres):
-    """(H, W) uint8: class where the CRF-refined high-threshold seed says so, 0 where the
-    CRF-refined low-threshold seed says background, 255 in between (IRN's cam_to_ir_label)."""
-    fg = crf_seed(rgb, high_res, keys, fg_thres)
-    bg = crf_seed(rgb, high_res, keys, bg_thres)
-    label = fg.astype(np.uint8)
-    label[fg == 0] = IGNORE_LABEL
-    label[(fg == 0) & (bg == 0)] = 0
-    return label
-
-
-def _work(job):
-    image_id, image_dir, cam_folder, out_path, fg_thres, bg_thres = job
-    cam = io_utils.load_cam_dict(os.path.join(cam_folder, image_id + ".npy"))
-    label = ir_label(load_rgb(image_dir, image_id), cam["high_res"], cam["keys"], fg_thres, bg_thres)
-    io_utils.save_label_png(out_path, label, voc_palette())
-    return image_id
 
 
 def run(args):
@@ -57,7 +34,7 @@ def run(args):
         total += len(todo)
         jobs = [(i, image_dir, cam_dir(args, row, rows), os.path.join(out_dir, i + ".png"),
                  args.conf_fg_thres, args.conf_bg_thres) for i in distributed.shard(todo)]  # torchrun: a share a rank
-        for _ in crf_map(_work, jobs, args.crf_workers, f"ir_label {row}"):
+        for _ in crf_map(write_ir_label, jobs, args.crf_workers, f"ir_label {row}"):
             pass
         distributed.barrier()
     return None if total else rerun.SKIPPED

@@ -29,7 +29,7 @@ from misc.chain.rows import seg_rows
 from misc.images import load_rgb, voc_palette
 from misc.metrics import StreamingConfusion
 from misc.report.tables import format_table, pct, summary
-from misc.seeds.crf import crf_refine_probs
+from misc.seeds.crf_jobs import crf_labels
 from misc.seeds.crf_pool import crf_map_ordered
 from misc.torchutils import resolve_device
 from net.deeplab import load_seg_net
@@ -38,12 +38,6 @@ from voc12.datasets import load_gt_mask
 
 log = logging.getLogger(__name__)
 EVAL_FLAGS = ("seg_infer_scales", "seg_crf")
-
-
-def crf_labels(job):
-    """The CRF protocol's labels of one image (a CRF worker's job)."""
-    rgb, msf = job
-    return crf_refine_probs(rgb, msf).argmax(0).astype(np.uint8)
 
 
 def evaluate_row(net, args, ids, out_dir, device, num_classes):

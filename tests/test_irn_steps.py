@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
+from misc.seeds.crf_jobs import ir_label
 from net.irn_net import affinity_loss
-from step.s07_cam_to_ir_label import ir_label
 
 
 def test_ir_label_rule_on_a_hand_made_cam():

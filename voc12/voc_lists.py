@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from misc.chain.errors import BadInput, MissingInput, UnknownId
-from misc.images import mask_file
+from misc.images import find_mask_path  # noqa: F401  (re-exported)
 from misc.io_utils import load_label_png, load_npy, read_ids
 from voc12.classes import IGNORE_LABEL
 
@@ -51,16 +51,6 @@ def labels_from_xml(voc_root, image_id, class_names):
         if name in class_names:
             label[class_names.index(name)] = 1.0
     return label
-
-
-def find_mask_path(voc_root, image_id):
-    """SegmentationClassAug first (covers train_aug), then SegmentationClass."""
-    path = mask_file(voc_root, image_id)
-    if path:
-        return path
-    raise MissingInput(
-        f"segmentation mask for id '{image_id}' not found in "
-        f"{os.path.join(voc_root, 'SegmentationClassAug')} or {os.path.join(voc_root, 'SegmentationClass')}")
 
 
 def labels_from_mask(voc_root, image_id, num_classes):
