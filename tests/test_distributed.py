@@ -21,6 +21,7 @@ import sys
 import pytest
 
 from misc.chain.distributed import RankShare
+from tests import preloaded
 from tests.conftest import ROOT, TINY
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
@@ -88,7 +89,8 @@ def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     shutil.copytree(smoke_run, one, symlinks=True)
     shutil.copytree(smoke_run, two, symlinks=True)
-    run([sys.executable, os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE], one)
+    reference = preloaded.run([os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE], one, ENV)
+    assert reference.returncode == 0, reference.stdout[-4000:]
     run(TORCHRUN + [os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE, "--device", "cpu"], two)
     a, b = outputs(one), outputs(two)
     n_train = len(open(one / "sess" / "smoke" / "lists" / "train.txt").read().split())

@@ -1,14 +1,13 @@
 """A user's mistake ends like a command-line tool's: one line naming the file or flag and the fix,
 exit status 2, nothing the user owns changed. Anything else is a bug and keeps its traceback."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import run_sample
 from misc.chain.errors import BadInput, MissingInput, UserError, WontOverwrite
+from tests import preloaded
 
 
 class _Payload:
@@ -25,8 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_cli(argv, cwd):
-    return subprocess.run([sys.executable, os.path.join(ROOT, "run_sample.py"), *argv], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    """run_sample.py as a user runs it, in a child process (forked with torch imported: tests/preloaded.py)."""
+    return preloaded.run([os.path.join(ROOT, "run_sample.py"), *argv], cwd, merge=False)
 
 
 def test_a_user_error_is_one_line_and_status_2(monkeypatch, capsys):

@@ -2,18 +2,17 @@
 
 Every training step goes through misc/chain/engine.py, which checkpoints each epoch and seeds each
 epoch from (--seed, epoch); per-image steps resume their folder by one rule (rerun.ids_to_make).
-These runs kill, in real subprocesses, the pretraining stand-in and W-OoD mid-epoch (W-OoD: the
+These runs kill, in real child processes (tests/preloaded.py), the pretraining stand-in and W-OoD mid-epoch (W-OoD: the
 engine with its OoD stream; F_in goes through the same engine), CAMs (step 5, the per-image rule
 of steps 5, 7 and 9) after 5 images, and the second row's IRN (after the first row's was saved)
 mid-epoch. F_in's weights, the random walk's masks and every metric are compared too.
 """
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 
+from tests import preloaded
 from tests.conftest import ROOT, TINY
 
 CHAIN = TINY + ["--pretrain_epochs", "2", "--irn_num_epoches", "2", "--steps", "0-10"]
@@ -24,19 +23,19 @@ METRICS = ["result/smoke/baseline/seed_eval.json", "result/smoke/wood/seed_eval.
            "result/smoke/wood/cam/train_00047.npy", "result/smoke/wood/sem_seg/train_00047.png"]
 
 
-def chain_command(cwd, kill_at=None):
+def chain_env(kill_at=None):
     # One thread each: the uninterrupted run goes beside the killed ones (two cores, two jobs), and
     # bit-for-bit equality needs the same thread count in both.
     env = {k: v for k, v in os.environ.items() if k != "WOOD_KILL_AT"}
     env["WOOD_THREADS"] = "1"
     if kill_at:
         env["WOOD_KILL_AT"] = kill_at
-    return dict(args=[sys.executable, os.path.join(ROOT, "run_sample.py"), *CHAIN], cwd=cwd, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return env
 
 
 def run_chain(cwd, kill_at=None):
-    return subprocess.run(**chain_command(cwd, kill_at))
+    """The chain in a child process (forked with torch imported: tests/preloaded.py)."""
+    return preloaded.run([os.path.join(ROOT, "run_sample.py"), *CHAIN], cwd, chain_env(kill_at))
 
 
 def weights(cwd, path):
@@ -49,8 +48,9 @@ def weights(cwd, path):
 def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     whole.mkdir(), killed.mkdir()
-    log = open(tmp_path / "whole.log", "w")  # a file, not a pipe nobody reads while it runs
-    reference = subprocess.Popen(**{**chain_command(whole), "stdout": log})  # never killed, beside the others
+    # never killed, beside the others
+    reference = preloaded.start([os.path.join(ROOT, "run_sample.py"), *CHAIN], whole, chain_env(),
+                                str(tmp_path / "whole.log"))
     for kill_at, resume_file in (("pretrain 2/2:2", "pretrained"),
                                  ("train wood 2/2:1", "sess/smoke/cam_wood.pth.resume"),
                                  ("make_cam wood:5", None),
@@ -64,9 +64,7 @@ def test_sigkill_in_every_training_step_then_rerun_equals_no_kill(tmp_path):
             assert os.path.isfile(killed / resume_file)  # the epoch-1 checkpoint is there to resume from
             assert not os.path.isfile(killed / resume_file[:-len(".resume")])  # never a half-trained final one
     assert run_chain(killed).returncode == 0
-    reference.wait()
-    log.close()
-    assert reference.returncode == 0, open(tmp_path / "whole.log").read()[-3000:]
+    assert reference.wait() == 0, reference.output()[-3000:]
     pretrained = [f for f in os.listdir(whole / "sess" / "pretrained") if f.endswith(".pth")]
     pretrained_path = f"sess/pretrained/{pretrained[0]}"
     for path in CHECKPOINTS + [pretrained_path]:

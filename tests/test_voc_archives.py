@@ -2,8 +2,6 @@
 VOCdevkit/VOC2012/...; benchmark.tgz: benchmark_RELEASE/dataset/... with GTcls .mat masks): the
 folders --preset voc reads, and step 0 builds train_aug from them."""
 import os
-import subprocess
-import sys
 import tarfile
 
 import numpy as np
@@ -11,6 +9,7 @@ import pytest
 from scipy.io import savemat
 
 from misc.io_utils import load_label_png
+from tests import preloaded
 from voc12.generated.voc_mock import write_voc_mock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,9 +44,8 @@ def official_archives(tmp_path):
 def test_the_archives_are_laid_out_as_the_voc_preset_reads_them(tmp_path):
     voc_tar, sbd_tgz, sbd_id, mask = official_archives(tmp_path)
     out = tmp_path / "Data"
-    done = subprocess.run([sys.executable, "scripts/prepare_voc.py", "--voc_archive", str(voc_tar), "--sbd_archive",
-                           str(sbd_tgz), "--out", str(out), "--sbd_masks", "true"], cwd=ROOT, capture_output=True,
-                          text=True)
+    done = preloaded.run([os.path.join(ROOT, "scripts/prepare_voc.py"), "--voc_archive", str(voc_tar), "--sbd_archive",
+                           str(sbd_tgz), "--out", str(out), "--sbd_masks", "true"], cwd=ROOT, merge=False)
     assert done.returncode == 0, done.stderr
     assert "is not the official VOCtrainval_11-May-2012.tar (md5 differs)" in done.stdout
     voc = out / "VOC2012"
@@ -57,9 +55,9 @@ def test_the_archives_are_laid_out_as_the_voc_preset_reads_them(tmp_path):
     assert sorted(os.listdir(out / "SBD")) == ["cls", "train.txt", "val.txt"]  # SBD's img/ and inst/ left out
     np.testing.assert_array_equal(load_label_png(str(voc / "SegmentationClassAug" / f"{sbd_id}.png")), mask)
     # step 0 of the voc preset builds train_aug from the laid-out folders
-    run = subprocess.run([sys.executable, os.path.join(ROOT, "run_sample.py"), "--preset", "voc", "--steps", "0",
+    run = preloaded.run([os.path.join(ROOT, "run_sample.py"), "--preset", "voc", "--steps", "0",
                           "--voc12_root", str(voc), "--sbd_root", str(out / "SBD"), "--run_name", "voc_from_archives"],
-                         cwd=tmp_path, capture_output=True, text=True)
+                         cwd=tmp_path, merge=False)
     assert run.returncode == 0, run.stderr[-2000:]
     train = open(tmp_path / "sess/voc_from_archives/lists/train.txt").read().split()
     # train_aug = SBD train + SBD val + VOC train - VOC val: the 4 VOC train and 4 SBD-only ids (the
@@ -68,12 +66,12 @@ def test_the_archives_are_laid_out_as_the_voc_preset_reads_them(tmp_path):
     sbd_only = [f"2008_{i:06d}" for i in range(6, 10)]
     assert sorted(train) == sorted(voc_train + sbd_only)
     # a second run refuses to write into the filled folders
-    again = subprocess.run([sys.executable, "scripts/prepare_voc.py", "--voc_archive", str(voc_tar), "--sbd_archive",
-                            str(sbd_tgz), "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    again = preloaded.run([os.path.join(ROOT, "scripts/prepare_voc.py"), "--voc_archive", str(voc_tar), "--sbd_archive",
+                            str(sbd_tgz), "--out", str(out)], cwd=ROOT, merge=False)
     assert again.returncode == 2 and "exists and is not empty" in again.stderr
 
 
 def test_offline_without_archives_is_a_clear_error(tmp_path):
-    done = subprocess.run([sys.executable, "scripts/prepare_voc.py", "--out", str(tmp_path / "Data")], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = preloaded.run([os.path.join(ROOT, "scripts/prepare_voc.py"), "--out", str(tmp_path / "Data")], cwd=ROOT,
+                          merge=False)
     assert done.returncode == 2 and "no --voc_archive given; pass the local file or --download true" in done.stderr

@@ -1,0 +1,99 @@
+"""Python scripts in real child processes that start without importing torch again.
+
+A process that runs the chain spends ~5 s before its first step: importing torch (~3.5 s with the
+CUDA build) and torch._dynamo, which every optimizer's constructor imports (~1.5 s). The chain
+tests start dozens of such processes (killed and resumed runs, reference runs). Here a
+multiprocessing forkserver imports those modules once, running no torch operation (so no thread
+pool exists to be lost in a fork); each command is a fork of it that sets its working directory,
+environment and argv, sends its stdout and stderr to files, and runs the script as `__main__`.
+Exit codes are a process's own: a `sys.exit(n)` is n, an uncaught exception 1, a SIGKILL -9.
+Not for torchrun (it starts its own processes) or a command that must see a fresh interpreter.
+"""
+import multiprocessing
+import os
+import runpy
+import shutil
+import sys
+import tempfile
+from types import SimpleNamespace
+
+from tests.conftest import ROOT
+
+PRELOAD = ["torch", "torch._dynamo", "torch.optim", "run_sample", "misc.chain.engine"]
+_context = None
+
+
+def context():
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(PRELOAD)
+    return _context
+
+
+def _main(script, args, cwd, env, stdout_path, stderr_path):
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    for target, path in ((1, stdout_path), (2, stderr_path)):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)  # O_APPEND: one file may take both
+        os.dup2(fd, target)
+        os.close(fd)
+    sys.argv = [script, *args]
+    sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script` puts it first
+    try:
+        runpy.run_path(script, run_name="__main__")
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _split(cmd):
+    """[sys.executable, script, *args] or [script, *args] -> (script, args)."""
+    if cmd[0] == sys.executable:
+        cmd = cmd[1:]
+    return cmd[0], list(cmd[1:])
+
+
+def _read(path):
+    with open(path) as f:
+        return f.read()
+
+
+class Child:
+    """A started command: wait() -> its exit code; output() -> what it printed (both streams)."""
+
+    def __init__(self, cmd, cwd, env, stdout_path, stderr_path):
+        script, args = _split(cmd)
+        self.paths = (stdout_path, stderr_path)
+        for path in set(self.paths):
+            open(path, "w").close()
+        self.process = context().Process(target=_main, args=(script, args, str(cwd), dict(env), *self.paths))
+        self.process.start()
+
+    def wait(self):
+        self.process.join()
+        return self.process.exitcode
+
+    def output(self):
+        return "".join(_read(p) for p in dict.fromkeys(self.paths))
+
+
+def start(cmd, cwd, env=None, output_path=None):
+    """Start `cmd` (a Python script and its arguments) beside the caller, both streams to one file."""
+    if output_path is None:
+        fd, output_path = tempfile.mkstemp(prefix="preloaded-", suffix=".log")
+        os.close(fd)
+    return Child(cmd, cwd, os.environ if env is None else env, output_path, output_path)
+
+
+def run(cmd, cwd=ROOT, env=None, merge=True):
+    """Run `cmd` to its end: .returncode, .stdout and .stderr, as subprocess.run(..., text=True)
+    gives them with stdout=PIPE and stderr=STDOUT (merge, .stderr empty) or both PIPE."""
+    folder = tempfile.mkdtemp(prefix="preloaded-")
+    out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr" if not merge else "stdout")
+    child = Child(cmd, cwd, os.environ if env is None else env, out, err)
+    returncode = child.wait()
+    result = SimpleNamespace(returncode=returncode, stdout=_read(out), stderr="" if merge else _read(err))
+    shutil.rmtree(folder)
+    return result
