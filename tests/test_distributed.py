@@ -53,7 +53,8 @@ def test_rank_shares_are_slices_of_the_one_process_batches():
 def test_engine_under_torchrun_equals_one_process(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir(), two.mkdir()
-    run([sys.executable, os.path.join(ROOT, "tests", "ddp_toy.py"), str(one)], tmp_path)
+    alone = preloaded.run([os.path.join(ROOT, "tests", "ddp_toy.py"), str(one)], tmp_path, ENV)
+    assert alone.returncode == 0, alone.stdout[-4000:]
     run(TORCHRUN + [os.path.join(ROOT, "tests", "ddp_toy.py"), str(two)], tmp_path)
     a, b = (json.load(open(d / "result.json")) for d in (one, two))
     (single,), (rank0, rank1) = a["seen"], b["seen"]
