@@ -1,8 +1,10 @@
-"""The dense CRF over many images in worker processes (steps 6 and 7): one pool recipe.
+"""The dense CRF over many images in worker processes (steps 6, 7 and 12): one pool recipe.
 
 pydensecrf runs one image on one core and holds the GIL, so images go to `spawn`ed processes
-(misc/chain/threads.py decides how many: min(--crf_workers, cores / processes)). Results come
-back as they finish; the callers only sum or write them, so the order does not change any output.
+(misc/chain/threads.py decides how many: min(--crf_workers, cores / processes)). A worker imports
+the module of the function it runs: the steps' jobs are in misc/seeds/crf_jobs.py, which does not
+import torch, so a worker starts in ~0.1 s. Results come back as they finish; the callers only
+sum or write them, so the order does not change any output.
 """
 from collections import deque
 from multiprocessing import get_context
