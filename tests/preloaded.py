@@ -48,23 +48,16 @@ def _main(script, args, cwd, env, stdout_path, stderr_path):
         sys.stderr.flush()
 
 
-def _split(cmd):
-    """[sys.executable, script, *args] or [script, *args] -> (script, args)."""
-    if cmd[0] == sys.executable:
-        cmd = cmd[1:]
-    return cmd[0], list(cmd[1:])
-
-
 def _read(path):
     with open(path) as f:
         return f.read()
 
 
 class Child:
-    """A started command: wait() -> its exit code; output() -> what it printed (both streams)."""
+    """A started command ([script, *args]): wait() -> its exit code; output() -> what it printed."""
 
     def __init__(self, cmd, cwd, env, stdout_path, stderr_path):
-        script, args = _split(cmd)
+        script, args = cmd[0], list(cmd[1:])
         self.paths = (stdout_path, stderr_path)
         for path in set(self.paths):
             open(path, "w").close()
@@ -79,16 +72,13 @@ class Child:
         return "".join(_read(p) for p in dict.fromkeys(self.paths))
 
 
-def start(cmd, cwd, env=None, output_path=None):
-    """Start `cmd` (a Python script and its arguments) beside the caller, both streams to one file."""
-    if output_path is None:
-        fd, output_path = tempfile.mkstemp(prefix="preloaded-", suffix=".log")
-        os.close(fd)
-    return Child(cmd, cwd, os.environ if env is None else env, output_path, output_path)
+def start(cmd, cwd, env, output_path):
+    """Start `cmd` ([script, *args]) beside the caller, both streams to `output_path`."""
+    return Child(cmd, cwd, env, output_path, output_path)
 
 
 def run(cmd, cwd=ROOT, env=None, merge=True):
-    """Run `cmd` to its end: .returncode, .stdout and .stderr, as subprocess.run(..., text=True)
+    """Run `cmd` ([script, *args]) to its end: .returncode, .stdout and .stderr, as subprocess.run(..., text=True)
     gives them with stdout=PIPE and stderr=STDOUT (merge, .stderr empty) or both PIPE."""
     folder = tempfile.mkdtemp(prefix="preloaded-")
     out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr" if not merge else "stdout")

@@ -2,10 +2,10 @@
 
 Every training step goes through misc/chain/engine.py, which checkpoints each epoch and seeds each
 epoch from (--seed, epoch); per-image steps resume their folder by one rule (rerun.ids_to_make).
-These runs kill, in real child processes (tests/preloaded.py), the pretraining stand-in and W-OoD mid-epoch (W-OoD: the
-engine with its OoD stream; F_in goes through the same engine), CAMs (step 5, the per-image rule
-of steps 5, 7 and 9) after 5 images, and the second row's IRN (after the first row's was saved)
-mid-epoch. F_in's weights, the random walk's masks and every metric are compared too.
+These runs kill, in real child processes (tests/preloaded.py), the pretraining stand-in and
+W-OoD mid-epoch (W-OoD: the engine with its OoD stream; F_in goes through the same engine), CAMs
+(step 5, the per-image rule of steps 5, 7 and 9) after 5 images, and the second row's IRN (after
+the first row's was saved) mid-epoch. F_in's weights, the random walk's masks and every metric are compared too.
 """
 import os
 import signal
