@@ -8,6 +8,7 @@ Groups (every variant is W-OoD training from the same F_in of its seed; see misc
              columns (b)-(f), (f) being W-OoD with all terms, and (f) with Eq. 2 as written
              (--distance_form paper) beside the preset's form;
   main       only the control, (b) and (f): the quick check on another data set;
+  control    only the fine-tune control (W-OoD (f) of the same seeds: chain_seeds.py);
   table4     P_ood by predicted class, and K-means at K = 10, 20, 70 (K = 50 is (f));
   lambda     when does L_d matter: W-OoD with the release's form at lambda 0.07 and 0.7 and with
              Eq. 2 as written at lambda 0.0007 and 0.00007 (the paper's 0.007 is in core);
@@ -78,6 +79,8 @@ def variants(group, run_dir_name):
                 + [(f"ld_tau{round(100 * t)}", term_flags(TERMS) + ["--ood_dist_topk", str(t)]) for t in (0.05, 0.5)]
                 + [(f"lam_release_{lam:g}", term_flags(TERMS) + ["--distance_lambda", str(lam)])
                    for lam in (0.07, 0.7)])
+    if group == "control":
+        return [("control", term_flags(CONTROL))]
     if group == "bf":
         return [("t5_b", term_flags(TABLE5["b"])), ("t5_f", term_flags(TERMS))]
     if group == "wood":
