@@ -33,7 +33,7 @@ from misc.review.page import write_decisions  # noqa: E402
 from run_sample import main as run_sample_main  # noqa: E402
 from run_sample import parse_args
 from step.s02_mine_hard_ood import ReviewPending  # noqa: E402
-from voc12.generated.voc_mock import VOC_SIZES, write_random_weights, write_voc_mock  # noqa: E402
+from voc12.generated.voc_mock import VOC_SIZES, calibration_size, write_random_weights, write_voc_mock  # noqa: E402
 
 PAPER_TRAIN_AUG, PAPER_INFER, PAPER_VAL = 10582, 1464, 1449
 # The suite's sizes (tests/test_voc_dry_run.py, scripts/gpu_check.py --small): a tiny mock, small
@@ -114,7 +114,8 @@ def dry_run(root, run_name="voc_dry", epochs=1, cam_learning_rate=0.01, seg_lear
     start = time.time()
     if not os.path.isfile(os.path.join(root, "ood", "candidates.txt")):
         write_voc_mock(root, **mock)
-    write_random_weights(root)  # a mock from before Table 3's network lacks the ResNet-101 file
+    # A mock from before Table 3's network lacks the ResNet-101 file.
+    write_random_weights(root, calibration_size=calibration_size(mock.get("sizes", VOC_SIZES)))
     paths = {"voc12_root": os.path.join(root, "VOC2012"), "sbd_root": os.path.join(root, "SBD"),
              "ood_root": os.path.join(root, "ood"), "backbone_weights": os.path.join(root, "resnet50_random.pth"),
              "seg_backbone_weights": os.path.join(root, "resnet101_random.pth")}

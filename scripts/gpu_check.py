@@ -24,11 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
-from dry_run_voc import SMALL_FLAGS, SMALL_MOCK, dry_run  # noqa: E402
-
 from misc import io_utils  # noqa: E402
 from misc.chain import layout  # noqa: E402
-from run_sample import main as run_sample_main  # noqa: E402
 from run_sample import parse_args  # noqa: E402
 
 PARTS = ("voc_fp32", "voc_bf16", "voc_fp16", "smoke")
@@ -40,6 +37,10 @@ VOC_STEPS = ("step.s00_prepare_data", "step.s01_train_cam", "step.s03_cluster", 
 
 def run_part(part, device, small):
     """Run one part; returns its args (for its files)."""
+    # Imported here, not at the top: they import torch (4 s), which a refused --parts need not wait for.
+    from dry_run_voc import SMALL_FLAGS, SMALL_MOCK, dry_run
+    from run_sample import main as run_sample_main
+
     flags = ["--device", device] + {"voc_bf16": ["--amp", "true"],
                                     # fp16 with its GradScaler, Table 3 as 5 x 2 with the author's balanced loss
                                     "voc_fp16": ["--amp", "fp16", "--seg_accumulate", "2", "--seg_loss", "balanced"]

@@ -7,7 +7,9 @@ multiprocessing forkserver imports those modules once, running no torch operatio
 pool exists to be lost in a fork); each command is a fork of it that sets its working directory,
 environment and argv, sends its stdout and stderr to files, and runs the script as `__main__`.
 Exit codes are a process's own: a `sys.exit(n)` is n, an uncaught exception 1, a SIGKILL -9.
-Not for torchrun (it starts its own processes) or a command that must see a fresh interpreter.
+A command may also be `["-m", module, *args]`, as `python -m` runs it: torchrun's agent
+(`-m torch.distributed.run`) starts this way, and starts its ranks itself, each a fresh
+interpreter, as torchrun always does. Not for a command that must itself be a fresh interpreter.
 """
 import multiprocessing
 import os
@@ -19,7 +21,7 @@ from types import SimpleNamespace
 
 from tests.conftest import ROOT
 
-PRELOAD = ["torch", "torch._dynamo", "torch.optim", "run_sample", "misc.chain.engine"]
+PRELOAD = ["torch", "torch._dynamo", "torch.optim", "torch.distributed.launcher.api", "run_sample", "misc.chain.engine"]
 _context = None
 
 
@@ -39,10 +41,14 @@ def _main(script, args, cwd, env, stdout_path, stderr_path):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)  # O_APPEND: one file may take both
         os.dup2(fd, target)
         os.close(fd)
-    sys.argv = [script, *args]
-    sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script` puts it first
     try:
-        runpy.run_path(script, run_name="__main__")
+        if script == "-m":  # as `python -m module args`: the working directory first on the path
+            sys.argv, sys.path[0] = args, os.getcwd()
+            runpy.run_module(args[0], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = [script, *args]
+            sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script` puts it first
+            runpy.run_path(script, run_name="__main__")
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -54,7 +60,8 @@ def _read(path):
 
 
 class Child:
-    """A started command ([script, *args]): wait() -> its exit code; output() -> what it printed."""
+    """A started command ([script, *args] or ["-m", module, *args]): wait() -> its exit code;
+    output() -> what it printed."""
 
     def __init__(self, cmd, cwd, env, stdout_path, stderr_path):
         script, args = cmd[0], list(cmd[1:])
@@ -64,8 +71,12 @@ class Child:
         self.process = context().Process(target=_main, args=(script, args, str(cwd), dict(env), *self.paths))
         self.process.start()
 
-    def wait(self):
-        self.process.join()
+    def wait(self, timeout=None):
+        self.process.join(timeout)
+        if self.process.is_alive():  # past the timeout: killed, so that no test hangs on it
+            self.process.kill()
+            self.process.join()
+            raise TimeoutError(f"still running after {timeout} s; its output:\n{self.output()[-3000:]}")
         return self.process.exitcode
 
     def output(self):

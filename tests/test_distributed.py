@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 
 import pytest
 
@@ -24,7 +22,9 @@ from misc.chain.distributed import RankShare
 from tests import preloaded
 from tests.conftest import ROOT, TINY
 
-TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+# torchrun's agent forks from the suite's preloaded server (tests/preloaded.py: no second torch
+# import); its ranks start as torchrun starts them, each a fresh interpreter.
+TORCHRUN = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
 ENV = {**os.environ, "WOOD_THREADS": "1"}  # one thread a rank, as in the one-process runs it is compared to
 # W-OoD's row alone: the baseline's goes through the same code (and doubles the test's time).
 INFERENCE = ["--steps", "make_cam,eval_cam,cam_to_ir_label,make_sem_seg,eval_sem_seg,eval_seg",
@@ -33,7 +33,7 @@ INFERENCE = ["--steps", "make_cam,eval_cam,cam_to_ir_label,make_sem_seg,eval_sem
 
 
 def run(cmd, cwd):
-    result = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = preloaded.run(cmd, cwd, ENV)
     assert result.returncode == 0, result.stdout[-4000:]
     return result.stdout
 
@@ -106,13 +106,12 @@ def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    agent = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
+    agent = ["-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
              "--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", "wood-two-nodes",
              os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE, "--device", "cpu"]
-    agents = [subprocess.Popen(agent, cwd=nodes, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-              for _ in range(2)]
-    logs = [p.communicate(timeout=600)[0] for p in agents]
-    assert [p.returncode for p in agents] == [0, 0], "\n".join(log[-3000:] for log in logs)
+    agents = [preloaded.start(agent, nodes, ENV, str(tmp_path / f"agent{i}.log")) for i in range(2)]
+    codes = [p.wait(timeout=600) for p in agents]
+    assert codes == [0, 0], "\n".join(p.output()[-3000:] for p in agents)
     c = outputs(nodes)
     assert sorted(a) == sorted(c) and [k for k in a if a[k] != c[k]] == []
 

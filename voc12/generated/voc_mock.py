@@ -107,8 +107,14 @@ def write_voc_mock(root, n_seg_train=16, n_seg_val=8, n_sbd_only=16, n_ood=24, s
     save_lines(os.path.join(ood, "candidates.txt"), ood_ids)
     paths = {"voc12_root": voc, "sbd_root": sbd, "ood_root": ood, "weights": None, "seg_weights": None}
     if weights:
-        paths.update(write_random_weights(root, seed))
+        paths.update(write_random_weights(root, seed, calibration_size(sizes)))
     return paths
+
+
+def calibration_size(sizes=VOC_SIZES):
+    """The side the batch-norm statistics are measured at: ImageNet's 224, or the long side of
+    mock images smaller than that (the scale the networks then see)."""
+    return min(224, max(max(size) for size in sizes))
 
 
 def _calibration_batches(image_dir, num=16, size=224, batch=4):
@@ -127,14 +133,15 @@ def _calibration_batches(image_dir, num=16, size=224, batch=4):
     return [torch.stack(crops[i:i + batch]) for i in range(0, len(crops), batch)]
 
 
-def write_random_weights(root, seed=0):
+def write_random_weights(root, seed=0, calibration_size=224):
     """Randomly initialised torchvision ResNet-50 and ResNet-101 state dicts under `root` (each
     written only when missing); returns {"weights", "seg_weights"}.
 
     The ResNet-101's batch-norm statistics are measured on the mock's own images (up to 16,
-    normalised): Table 3's network keeps them frozen, and with the initial mean 0 / variance 1
-    its 101 layers overflow to a non-finite loss within two steps. (The ResNet-50 of the
-    classifier is saved as initialised: its features are large, 5e3, but finite.)"""
+    normalised, long side resized to `calibration_size` and centre-cropped to a square of it):
+    Table 3's network keeps them frozen, and with the initial mean 0 / variance 1 its 101 layers
+    overflow to a non-finite loss within two steps. (The ResNet-50 of the classifier is saved as
+    initialised: its features are large, 5e3, but finite.)"""
     import torch
     import torchvision
 
@@ -151,7 +158,7 @@ def write_random_weights(root, seed=0):
                     m.momentum = None  # a plain average over the calibration batches
             net.train()
             with torch.no_grad():
-                for batch in _calibration_batches(os.path.join(root, "VOC2012", "JPEGImages")):
+                for batch in _calibration_batches(os.path.join(root, "VOC2012", "JPEGImages"), size=calibration_size):
                     net(batch)
         torch.save(net.state_dict(), paths[key])
     return paths
