@@ -39,6 +39,7 @@ def run_part(part, device, small):
     """Run one part; returns its args (for its files)."""
     # Imported here, not at the top: they import torch (4 s), which a refused --parts need not wait for.
     from dry_run_voc import SMALL_FLAGS, SMALL_MOCK, dry_run
+
     from run_sample import main as run_sample_main
 
     flags = ["--device", device] + {"voc_bf16": ["--amp", "true"],
