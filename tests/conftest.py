@@ -61,6 +61,13 @@ def smoke_copy(smoke_run, tmp_path, monkeypatch):
     return folder
 
 
+def copy_stand_in(smoke_run, folder):
+    """The session run's pretraining stand-in (TINY's flags: smoke preset, 128 images) into
+    `folder`/sess/pretrained, as runs share it: a run with the same pretraining flags on another
+    data set finds it current and does not pretrain again."""
+    shutil.copytree(os.path.join(smoke_run, "sess", "pretrained"), os.path.join(folder, "sess", "pretrained"))
+
+
 def steps_only(*passes):
     """Flags that switch every step of the chain off except the given pass flags."""
     from run_sample import CHAIN

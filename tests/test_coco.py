@@ -8,6 +8,7 @@ import pytest
 
 from misc.chain.errors import MissingInput, WontOverwrite
 from misc.io_utils import load_label_png, load_npy, read_ids
+from tests.conftest import copy_stand_in
 from voc12 import coco
 from voc12.generated.coco_mock import uncompressed_rle
 
@@ -129,7 +130,8 @@ def test_a_missing_annotation_file_is_named(coco_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_smoke_chain_runs_every_step_on_a_coco_mock(in_tmp_dir):
+def test_the_smoke_chain_runs_every_step_on_a_coco_mock(in_tmp_dir, smoke_run):
+    copy_stand_in(smoke_run, in_tmp_dir)  # the pretraining stand-in does not depend on the data set
     from run_sample import main
     from voc12.generated.coco_mock import write_coco_mock
 

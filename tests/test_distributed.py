@@ -20,7 +20,7 @@ import pytest
 
 from misc.chain.distributed import RankShare
 from tests import preloaded
-from tests.conftest import ROOT, TINY
+from tests.conftest import ROOT, TINY, copy_stand_in
 
 # torchrun's agent forks from the suite's preloaded server (tests/preloaded.py: no second torch
 # import); its ranks start as torchrun starts them, each a fresh interpreter.
@@ -118,7 +118,7 @@ def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
     # Training: the whole chain under torchrun, then F_in's curve against the one process's.
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    shutil.copytree(smoke_run / "sess" / "pretrained", fresh / "sess" / "pretrained")
+    copy_stand_in(smoke_run, fresh)
     shutil.copytree(smoke_run / "Data", fresh / "Data")
     run(TORCHRUN + [os.path.join(ROOT, "run_sample.py"), *TINY, "--device", "cpu", "--steps", "0-1"], fresh)
     curve = [json.loads(line)["loss"] for line in open(fresh / "result/smoke/baseline/train_log.jsonl")]

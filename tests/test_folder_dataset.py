@@ -8,6 +8,7 @@ import pytest
 from misc.chain.errors import BadInput, MissingInput
 from misc.images import voc_palette
 from misc.io_utils import load_label_png, read_ids, save_label_png
+from tests.conftest import copy_stand_in
 from voc12 import folder
 from voc12.generated.folder_mock import write_folder_mock
 
@@ -76,7 +77,8 @@ def test_a_missing_folder_root_is_a_clear_error(in_tmp_dir):
 
 
 @pytest.mark.slow
-def test_the_smoke_chain_runs_every_step_on_a_folder_without_masks(in_tmp_dir):
+def test_the_smoke_chain_runs_every_step_on_a_folder_without_masks(in_tmp_dir, smoke_run):
+    copy_stand_in(smoke_run, in_tmp_dir)  # the pretraining stand-in does not depend on the data set
     from run_sample import main
 
     root = write_folder_mock(str(in_tmp_dir / "mine"), n_train=32, n_val=12, masks=False)
