@@ -32,12 +32,6 @@ INFERENCE = ["--steps", "make_cam,eval_cam,cam_to_ir_label,make_sem_seg,eval_sem
              "--cam_models", "wood"]
 
 
-def run(cmd, cwd):
-    result = preloaded.run(cmd, cwd, ENV)
-    assert result.returncode == 0, result.stdout[-4000:]
-    return result.stdout
-
-
 def test_rank_shares_are_slices_of_the_one_process_batches():
     base = list(range(10, 30))  # a sampler's order: 20 images, global batch 8 -> 2 batches, 4 dropped
     shares = [list(RankShare(base, 8, 2, r)) for r in (0, 1)]
@@ -49,13 +43,23 @@ def test_rank_shares_are_slices_of_the_one_process_batches():
     assert [i for r in range(4) for i in uneven[r][1]] == base[10:20]
 
 
+def run_at_once(launches, tmp_path):
+    """Start every launch ({name: (cmd, cwd)}) at once, wait for all; each must exit 0. The
+    launches are independent (each its own folder, one thread a process)."""
+    children = {name: preloaded.start(cmd, cwd, ENV, str(tmp_path / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
+    codes = {name: child.wait(timeout=600) for name, child in children.items()}
+    assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
+
+
 @pytest.mark.slow
 def test_engine_under_torchrun_equals_one_process(tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir(), two.mkdir()
-    alone = preloaded.run([os.path.join(ROOT, "tests", "ddp_toy.py"), str(one)], tmp_path, ENV)
-    assert alone.returncode == 0, alone.stdout[-4000:]
-    run(TORCHRUN + [os.path.join(ROOT, "tests", "ddp_toy.py"), str(two)], tmp_path)
+    one, two, three = tmp_path / "one", tmp_path / "two", tmp_path / "three"
+    toy = os.path.join(ROOT, "tests", "ddp_toy.py")
+    for folder in (one, two, three):
+        folder.mkdir()
+    # The third: a global batch of 8 on 3 ranks, shared 3, 3, 2 with each rank's loss weighted by its share.
+    run_at_once({"one process": ([toy, str(one)], tmp_path), "two ranks": (TORCHRUN + [toy, str(two)], tmp_path),
+                 "three ranks": ([*TORCHRUN[:-1], "3", toy, str(three), "8", "uneven"], tmp_path)}, tmp_path)
     a, b = (json.load(open(d / "result.json")) for d in (one, two))
     (single,), (rank0, rank1) = a["seen"], b["seen"]
     assert single == [v for t in range(len(single) // 8) for v in rank0[4 * t:4 * t + 4] + rank1[4 * t:4 * t + 4]]
@@ -63,14 +67,11 @@ def test_engine_under_torchrun_equals_one_process(tmp_path):
     assert a["weights"] == pytest.approx(b["weights"], rel=1e-6)
     assert len(open(two / "log.jsonl").read().splitlines()) == 3  # rank 0 alone writes the log
 
-    # A global batch of 8 on 3 ranks, shared 3, 3, 2 with each rank's loss weighted by its share:
-    # the same gradient as one process, so the same weights to float rounding.
-    three = tmp_path / "three"
-    three.mkdir()
-    run([*TORCHRUN[:-1], "3", os.path.join(ROOT, "tests", "ddp_toy.py"), str(three), "8", "uneven"], tmp_path)
+    # Three ranks, uneven shares: the same gradient as one process, so the same weights to float rounding.
     c = json.load(open(three / "result.json"))
     assert [len(s) for s in c["seen"]] == [36, 36, 24]  # 4 batches x 3 epochs x share
     assert a["weights"] == pytest.approx(c["weights"], rel=1e-5)
+
 
 def outputs(folder):
     """{relative path: bytes} of every per-image output and evaluation of the inference steps."""
@@ -87,40 +88,38 @@ def outputs(folder):
 
 @pytest.mark.slow
 def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
-    shutil.copytree(smoke_run, one, symlinks=True)
-    shutil.copytree(smoke_run, two, symlinks=True)
-    reference = preloaded.run([os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE], one, ENV)
-    assert reference.returncode == 0, reference.stdout[-4000:]
-    run(TORCHRUN + [os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE, "--device", "cpu"], two)
-    a, b = outputs(one), outputs(two)
-    n_train = len(open(one / "sess" / "smoke" / "lists" / "train.txt").read().split())
-    assert sum(k.startswith("wood/cam/") for k in b) >= n_train  # every image's seed, none missing
-    assert sorted(a) == sorted(b)
-    assert [k for k in a if a[k] != b[k]] == []
-
+    one, two, nodes, fresh = (tmp_path / name for name in ("one", "two", "nodes", "fresh"))
+    for folder in (one, two, nodes):
+        shutil.copytree(smoke_run, folder, symlinks=True)
+    fresh.mkdir()
+    copy_stand_in(smoke_run, fresh)
+    shutil.copytree(smoke_run / "Data", fresh / "Data")
+    script = os.path.join(ROOT, "run_sample.py")
     # Two machines: two torchrun agents ("nodes", one process each) meeting through c10d on
-    # 127.0.0.1, sharing this folder as they would a network file system: the same bytes again.
-    nodes = tmp_path / "nodes"
-    shutil.copytree(smoke_run, nodes, symlinks=True)
+    # 127.0.0.1, sharing a folder as they would a network file system.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     agent = ["-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1",
              "--rdzv_backend", "c10d", "--rdzv_endpoint", f"127.0.0.1:{port}", "--rdzv_id", "wood-two-nodes",
-             os.path.join(ROOT, "run_sample.py"), *TINY, *INFERENCE, "--device", "cpu"]
-    agents = [preloaded.start(agent, nodes, ENV, str(tmp_path / f"agent{i}.log")) for i in range(2)]
-    codes = [p.wait(timeout=600) for p in agents]
-    assert codes == [0, 0], "\n".join(p.output()[-3000:] for p in agents)
-    c = outputs(nodes)
+             script, *TINY, *INFERENCE, "--device", "cpu"]
+    run_at_once({
+        "one process": ([script, *TINY, *INFERENCE], one),
+        "torchrun": (TORCHRUN + [script, *TINY, *INFERENCE, "--device", "cpu"], two),
+        "node 0": (agent, nodes), "node 1": (agent, nodes),
+        # Training: the chain's steps 0-1 under torchrun, for F_in's curve.
+        "torchrun training": (TORCHRUN + [script, *TINY, "--device", "cpu", "--steps", "0-1"], fresh),
+    }, tmp_path)
+
+    a, b = outputs(one), outputs(two)
+    n_train = len(open(one / "sess" / "smoke" / "lists" / "train.txt").read().split())
+    assert sum(k.startswith("wood/cam/") for k in b) >= n_train  # every image's seed, none missing
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []
+    c = outputs(nodes)  # the two nodes: the same bytes again
     assert sorted(a) == sorted(c) and [k for k in a if a[k] != c[k]] == []
 
-    # Training: the whole chain under torchrun, then F_in's curve against the one process's.
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    copy_stand_in(smoke_run, fresh)
-    shutil.copytree(smoke_run / "Data", fresh / "Data")
-    run(TORCHRUN + [os.path.join(ROOT, "run_sample.py"), *TINY, "--device", "cpu", "--steps", "0-1"], fresh)
+    # F_in's curve under torchrun against the one process's.
     curve = [json.loads(line)["loss"] for line in open(fresh / "result/smoke/baseline/train_log.jsonl")]
     ref = [json.loads(line)["loss"] for line in open(one / "result/smoke/baseline/train_log.jsonl")]
     assert len(curve) == len(ref) and curve == pytest.approx(ref, rel=0.02)
