@@ -52,6 +52,30 @@ def smoke_run(tmp_path_factory):
     return folder
 
 
+# The device check's dry run (tests/test_voc_dry_run.py) is the suite's longest single command;
+# it shares nothing with the other tests, so it starts with the session, one thread, beside them,
+# and its test checks what it left.
+DRY_RUN_TEST = "test_voc_preset_runs_every_step_on_a_mock_through_the_device_check"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_dry_run(request, tmp_path_factory):
+    """(child, work folder) of the dry run started in the background, or None when its test is not selected."""
+    if not any(item.name == DRY_RUN_TEST for item in request.session.items):
+        yield None
+        return
+    from tests import preloaded
+
+    work = tmp_path_factory.mktemp("dry_run") / "check"
+    cmd = [os.path.join(ROOT, "scripts", "gpu_check.py"), "--device", "cpu", "--small", "--parts", "voc_fp32",
+           "--work", str(work)]
+    child = preloaded.Child(cmd, ROOT, {**os.environ, "WOOD_THREADS": "1"}, str(work) + ".stdout", str(work) + ".stderr")
+    yield child, work
+    if child.process.is_alive():  # the session ended first (-x, a failure): nothing left running
+        child.process.kill()
+        child.process.join()
+
+
 @pytest.fixture
 def smoke_copy(smoke_run, tmp_path, monkeypatch):
     """A private copy of the session's smoke run (times kept), as the working directory."""
