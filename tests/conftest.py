@@ -52,28 +52,42 @@ def smoke_run(tmp_path_factory):
     return folder
 
 
-# The device check's dry run (tests/test_voc_dry_run.py) is the suite's longest single command;
-# it shares nothing with the other tests, so it starts with the session, one thread, beside them,
-# and its test checks what it left.
-DRY_RUN_TEST = "test_voc_preset_runs_every_step_on_a_mock_through_the_device_check"
+# The suite's longest commands that share nothing with the other tests (their own folders, one
+# thread a process) start with the session, each driven by a thread of this process, beside the
+# other tests; their test then waits for the job and checks what it left. {test name: (module,
+# job)}: job(folder, env) runs the commands (env: the environment as the session started, as no
+# test's monkeypatch has it) and returns what the test reads.
+BACKGROUND_JOBS = {
+    "test_voc_preset_runs_every_step_on_a_mock_through_the_device_check": ("tests.test_voc_dry_run", "dry_run_job"),
+    "test_sigkill_in_every_training_step_then_rerun_equals_no_kill": ("tests.test_resume", "kill_and_resume_job"),
+    "test_engine_under_torchrun_equals_one_process": ("tests.test_distributed", "engine_job"),
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
-def background_dry_run(request, tmp_path_factory):
-    """(child, work folder) of the dry run started in the background, or None when its test is not selected."""
-    if not any(item.name == DRY_RUN_TEST for item in request.session.items):
-        yield None
-        return
+def background_jobs(request, tmp_path_factory):
+    """{test name: future} of the selected tests' background jobs (none for tests not selected)."""
+    import importlib
+    from concurrent.futures import ThreadPoolExecutor
+
     from tests import preloaded
 
-    work = tmp_path_factory.mktemp("dry_run") / "check"
-    cmd = [os.path.join(ROOT, "scripts", "gpu_check.py"), "--device", "cpu", "--small", "--parts", "voc_fp32",
-           "--work", str(work)]
-    child = preloaded.Child(cmd, ROOT, {**os.environ, "WOOD_THREADS": "1"}, str(work) + ".stdout", str(work) + ".stderr")
-    yield child, work
-    if child.process.is_alive():  # the session ended first (-x, a failure): nothing left running
-        child.process.kill()
-        child.process.join()
+    selected = {item.name for item in request.session.items} & set(BACKGROUND_JOBS)
+    pool = ThreadPoolExecutor(max_workers=max(1, len(selected)))
+    futures, env = {}, dict(os.environ)
+    for name in sorted(selected):
+        module, job = BACKGROUND_JOBS[name]
+        futures[name] = pool.submit(getattr(importlib.import_module(module), job), tmp_path_factory.mktemp("background"),
+                                    env)
+    yield futures
+    preloaded.kill_all()  # the session ended first (-x, a failure): nothing left running
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def background(request, background_jobs):
+    """What this test's background job returned (re-raising what it raised)."""
+    return background_jobs[request.node.name].result(timeout=1200)
 
 
 @pytest.fixture

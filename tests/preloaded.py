@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 from tests.conftest import ROOT
 
+_started = []  # every Child, for kill_all()
 PRELOAD = ["torch", "torch._dynamo", "torch.optim", "torch.distributed.launcher.api", "run_sample", "misc.chain.engine"]
 _context = None
 
@@ -70,6 +71,7 @@ class Child:
             open(path, "w").close()
         self.process = context().Process(target=_main, args=(script, args, str(cwd), dict(env), *self.paths))
         self.process.start()
+        _started.append(self)
 
     def wait(self, timeout=None):
         self.process.join(timeout)
@@ -81,6 +83,14 @@ class Child:
 
     def output(self):
         return "".join(_read(p) for p in dict.fromkeys(self.paths))
+
+
+def kill_all():
+    """SIGKILL every started command still running (the end of a session that stopped early)."""
+    for child in _started:
+        if child.process.is_alive():
+            child.process.kill()
+            child.process.join()
 
 
 def start(cmd, cwd, env, output_path):

@@ -43,23 +43,31 @@ def test_rank_shares_are_slices_of_the_one_process_batches():
     assert [i for r in range(4) for i in uneven[r][1]] == base[10:20]
 
 
-def run_at_once(launches, tmp_path):
+def run_at_once(launches, folder, env=ENV):
     """Start every launch ({name: (cmd, cwd)}) at once, wait for all; each must exit 0. The
     launches are independent (each its own folder, one thread a process)."""
-    children = {name: preloaded.start(cmd, cwd, ENV, str(tmp_path / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
+    children = {name: preloaded.start(cmd, cwd, env, str(folder / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
     codes = {name: child.wait(timeout=600) for name, child in children.items()}
     assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
 
 
-@pytest.mark.slow
-def test_engine_under_torchrun_equals_one_process(tmp_path):
-    one, two, three = tmp_path / "one", tmp_path / "two", tmp_path / "three"
+def engine_job(folder, env):
+    """The toy's runs (a background job of the session: tests/conftest.py): one process, two
+    ranks, and a global batch of 8 on 3 ranks, shared 3, 3, 2 with each rank's loss weighted by
+    its share. Returns the three folders."""
+    one, two, three = folder / "one", folder / "two", folder / "three"
     toy = os.path.join(ROOT, "tests", "ddp_toy.py")
-    for folder in (one, two, three):
-        folder.mkdir()
-    # The third: a global batch of 8 on 3 ranks, shared 3, 3, 2 with each rank's loss weighted by its share.
-    run_at_once({"one process": ([toy, str(one)], tmp_path), "two ranks": (TORCHRUN + [toy, str(two)], tmp_path),
-                 "three ranks": ([*TORCHRUN[:-1], "3", toy, str(three), "8", "uneven"], tmp_path)}, tmp_path)
+    for run_folder in (one, two, three):
+        run_folder.mkdir()
+    run_at_once({"one process": ([toy, str(one)], folder), "two ranks": (TORCHRUN + [toy, str(two)], folder),
+                 "three ranks": ([*TORCHRUN[:-1], "3", toy, str(three), "8", "uneven"], folder)},
+                folder, {**env, "WOOD_THREADS": "1"})
+    return one, two, three
+
+
+@pytest.mark.slow
+def test_engine_under_torchrun_equals_one_process(background):
+    one, two, three = background
     a, b = (json.load(open(d / "result.json")) for d in (one, two))
     (single,), (rank0, rank1) = a["seen"], b["seen"]
     assert single == [v for t in range(len(single) // 8) for v in rank0[4 * t:4 * t + 4] + rank1[4 * t:4 * t + 4]]

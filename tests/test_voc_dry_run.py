@@ -15,20 +15,28 @@ import pytest
 from misc import io_utils
 from misc.chain import layout
 from run_sample import parse_args
+from tests import preloaded
 from tests.conftest import ROOT
 
 ENV = {**os.environ, "PYTHON": sys.executable}  # the suite's interpreter, activated or not
 
 
+def dry_run_job(folder, env):
+    """The device check's CPU run (a background job of the session: tests/conftest.py); its exit
+    code, stdout and output. gpu_check.sh's own work is the pydensecrf probe and an exec of
+    gpu_check.py (its refusal is the test below); the check itself runs forked with torch
+    imported (tests/preloaded.py), one thread."""
+    work = folder / "check"
+    done = preloaded.run([os.path.join(ROOT, "scripts", "gpu_check.py"), "--device", "cpu", "--small",
+                          "--parts", "voc_fp32", "--work", str(work)], ROOT, {**env, "WOOD_THREADS": "1"},
+                         merge=False)
+    return done, work
+
+
 @pytest.mark.slow
-def test_voc_preset_runs_every_step_on_a_mock_through_the_device_check(background_dry_run, monkeypatch):
-    # gpu_check.sh's own work is the pydensecrf probe and an exec of gpu_check.py (its refusal is
-    # the test below); the check itself runs forked with torch imported (tests/preloaded.py),
-    # started with the session (tests/conftest.py, background_dry_run).
-    child, work = background_dry_run
-    returncode = child.wait(timeout=900)
-    stdout = open(child.paths[0]).read()
-    assert returncode == 0 and stdout.rstrip().endswith("PASS"), child.output()[-4000:]
+def test_voc_preset_runs_every_step_on_a_mock_through_the_device_check(background, monkeypatch):
+    done, work = background
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("PASS"), (done.stdout + done.stderr)[-4000:]
     monkeypatch.chdir(work)
     args = parse_args(["--preset", "voc", "--run_name", "gpu_check_voc_fp32"])
     # train_aug = SBD train + SBD val + VOC train - VOC val: 4 + 8 (SBD's VOC val image left out).
