@@ -37,8 +37,9 @@ def in_tmp_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
-    """The whole TINY chain, run once per test session; its folder (read it, never change it)."""
+def smoke_run(tmp_path_factory, background_jobs):
+    """The whole TINY chain, run once per test session; its folder (read it, never change it).
+    The background jobs that start from it start when it is made."""
     from run_sample import main
 
     folder = tmp_path_factory.mktemp("smoke_run")
@@ -49,6 +50,7 @@ def smoke_run(tmp_path_factory):
     finally:
         os.chdir(cwd)
         os.umask(umask)
+    background_jobs.submit(JOBS_AFTER_SMOKE_RUN, folder)
     return folder
 
 
@@ -62,32 +64,53 @@ BACKGROUND_JOBS = {
     "test_sigkill_in_every_training_step_then_rerun_equals_no_kill": ("tests.test_resume", "kill_and_resume_job"),
     "test_engine_under_torchrun_equals_one_process": ("tests.test_distributed", "engine_job"),
 }
+# Jobs that start from the session's smoke run, once it is made: job(folder, env, smoke_run).
+JOBS_AFTER_SMOKE_RUN = {
+    "test_chain_under_torchrun_equals_one_process": ("tests.test_distributed", "chain_job"),
+}
+
+
+class BackgroundJobs:
+    """The selected tests' jobs, each in a thread of this process (its commands are child processes)."""
+
+    def __init__(self, names, tmp_path_factory):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.names, self.tmp_path_factory = names, tmp_path_factory
+        self.env = dict(os.environ)
+        self.pool = ThreadPoolExecutor(max_workers=max(1, len(names & {*BACKGROUND_JOBS, *JOBS_AFTER_SMOKE_RUN})))
+        self.futures = {}
+
+    def submit(self, jobs, *extra):
+        import importlib
+
+        for name in sorted(self.names & set(jobs)):
+            module, job = jobs[name]
+            self.futures[name] = self.pool.submit(getattr(importlib.import_module(module), job),
+                                                  self.tmp_path_factory.mktemp("background"), self.env, *extra)
+
+    def close(self):
+        from tests import preloaded
+
+        preloaded.kill_all()  # the session ended first (-x, a failure): nothing left running
+        self.pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def background_jobs(request, tmp_path_factory):
-    """{test name: future} of the selected tests' background jobs (none for tests not selected)."""
-    import importlib
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests import preloaded
-
-    selected = {item.name for item in request.session.items} & set(BACKGROUND_JOBS)
-    pool = ThreadPoolExecutor(max_workers=max(1, len(selected)))
-    futures, env = {}, dict(os.environ)
-    for name in sorted(selected):
-        module, job = BACKGROUND_JOBS[name]
-        futures[name] = pool.submit(getattr(importlib.import_module(module), job), tmp_path_factory.mktemp("background"),
-                                    env)
-    yield futures
-    preloaded.kill_all()  # the session ended first (-x, a failure): nothing left running
-    pool.shutdown(wait=True)
+    """The background jobs of the selected tests; those of BACKGROUND_JOBS start now."""
+    jobs = BackgroundJobs({item.name for item in request.session.items}, tmp_path_factory)
+    jobs.submit(BACKGROUND_JOBS)
+    yield jobs
+    jobs.close()
 
 
 @pytest.fixture
 def background(request, background_jobs):
     """What this test's background job returned (re-raising what it raised)."""
-    return background_jobs[request.node.name].result(timeout=1200)
+    if request.node.name in JOBS_AFTER_SMOKE_RUN:
+        request.getfixturevalue("smoke_run")  # made (and its jobs started) if no earlier test made it
+    return background_jobs.futures[request.node.name].result(timeout=1200)
 
 
 @pytest.fixture

@@ -94,17 +94,19 @@ def outputs(folder):
     return found
 
 
-@pytest.mark.slow
-def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
-    one, two, nodes, fresh = (tmp_path / name for name in ("one", "two", "nodes", "fresh"))
-    for folder in (one, two, nodes):
-        shutil.copytree(smoke_run, folder, symlinks=True)
+def chain_job(folder, env, smoke_run):
+    """The chain's runs (a background job of the session, started once the smoke run is made:
+    tests/conftest.py), on copies of the smoke run: one process and torchrun on the inference
+    steps, two torchrun "nodes" (one process each) meeting through c10d on 127.0.0.1 and sharing
+    a folder as they would a network file system, and torchrun training steps 0-1 (F_in's curve).
+    Returns the four folders."""
+    one, two, nodes, fresh = (folder / name for name in ("one", "two", "nodes", "fresh"))
+    for run_folder in (one, two, nodes):
+        shutil.copytree(smoke_run, run_folder, symlinks=True)
     fresh.mkdir()
     copy_stand_in(smoke_run, fresh)
     shutil.copytree(smoke_run / "Data", fresh / "Data")
     script = os.path.join(ROOT, "run_sample.py")
-    # Two machines: two torchrun agents ("nodes", one process each) meeting through c10d on
-    # 127.0.0.1, sharing a folder as they would a network file system.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -115,10 +117,14 @@ def test_chain_under_torchrun_equals_one_process(smoke_run, tmp_path):
         "one process": ([script, *TINY, *INFERENCE], one),
         "torchrun": (TORCHRUN + [script, *TINY, *INFERENCE, "--device", "cpu"], two),
         "node 0": (agent, nodes), "node 1": (agent, nodes),
-        # Training: the chain's steps 0-1 under torchrun, for F_in's curve.
         "torchrun training": (TORCHRUN + [script, *TINY, "--device", "cpu", "--steps", "0-1"], fresh),
-    }, tmp_path)
+    }, folder, {**env, "WOOD_THREADS": "1"})
+    return one, two, nodes, fresh
 
+
+@pytest.mark.slow
+def test_chain_under_torchrun_equals_one_process(background):
+    one, two, nodes, fresh = background
     a, b = outputs(one), outputs(two)
     n_train = len(open(one / "sess" / "smoke" / "lists" / "train.txt").read().split())
     assert sum(k.startswith("wood/cam/") for k in b) >= n_train  # every image's seed, none missing
