@@ -25,7 +25,6 @@ from tests.conftest import ROOT, TINY, copy_stand_in
 # torchrun's agent forks from the suite's preloaded server (tests/preloaded.py: no second torch
 # import); its ranks start as torchrun starts them, each a fresh interpreter.
 TORCHRUN = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-ENV = {**os.environ, "WOOD_THREADS": "1"}  # one thread a rank, as in the one-process runs it is compared to
 # W-OoD's row alone: the baseline's goes through the same code (and doubles the test's time).
 INFERENCE = ["--steps", "make_cam,eval_cam,cam_to_ir_label,make_sem_seg,eval_sem_seg,eval_seg",
              "--overwrite", "make_cam,eval_cam,cam_to_ir_label,make_sem_seg,eval_sem_seg,eval_seg",
@@ -43,9 +42,11 @@ def test_rank_shares_are_slices_of_the_one_process_batches():
     assert [i for r in range(4) for i in uneven[r][1]] == base[10:20]
 
 
-def run_at_once(launches, folder, env=ENV):
+def run_at_once(launches, folder, env):
     """Start every launch ({name: (cmd, cwd)}) at once, wait for all; each must exit 0. The
-    launches are independent (each its own folder, one thread a process)."""
+    launches are independent (each its own folder), one thread a process, as in the one-process
+    runs they are compared to."""
+    env = {**env, "WOOD_THREADS": "1"}
     children = {name: preloaded.start(cmd, cwd, env, str(folder / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
     codes = {name: child.wait(timeout=600) for name, child in children.items()}
     assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
@@ -61,7 +62,7 @@ def engine_job(folder, env):
         run_folder.mkdir()
     run_at_once({"one process": ([toy, str(one)], folder), "two ranks": (TORCHRUN + [toy, str(two)], folder),
                  "three ranks": ([*TORCHRUN[:-1], "3", toy, str(three), "8", "uneven"], folder)},
-                folder, {**env, "WOOD_THREADS": "1"})
+                folder, env)
     return one, two, three
 
 
@@ -118,7 +119,7 @@ def chain_job(folder, env, smoke_run):
         "torchrun": (TORCHRUN + [script, *TINY, *INFERENCE, "--device", "cpu"], two),
         "node 0": (agent, nodes), "node 1": (agent, nodes),
         "torchrun training": (TORCHRUN + [script, *TINY, "--device", "cpu", "--steps", "0-1"], fresh),
-    }, folder, {**env, "WOOD_THREADS": "1"})
+    }, folder, env)
     return one, two, nodes, fresh
 
 
