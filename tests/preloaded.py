@@ -98,6 +98,16 @@ def start(cmd, cwd, env, output_path):
     return Child(cmd, cwd, env, output_path, output_path)
 
 
+def run_at_once(launches, folder, env):
+    """Start every launch ({name: (cmd, cwd)}) at once, wait for all; each must exit 0. The
+    launches are independent (each its own folder), one thread a process, as in the one-process
+    runs they are compared to."""
+    env = {**env, "WOOD_THREADS": "1"}
+    children = {name: start(cmd, cwd, env, str(folder / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
+    codes = {name: child.wait(timeout=600) for name, child in children.items()}
+    assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
+
+
 def run(cmd, cwd=ROOT, env=None, merge=True):
     """Run `cmd` ([script, *args]) to its end: .returncode, .stdout and .stderr, as subprocess.run(..., text=True)
     gives them with stdout=PIPE and stderr=STDOUT (merge, .stderr empty) or both PIPE."""

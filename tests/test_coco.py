@@ -8,7 +8,8 @@ import pytest
 
 from misc.chain.errors import MissingInput, WontOverwrite
 from misc.io_utils import load_label_png, load_npy, read_ids
-from tests.conftest import copy_stand_in
+from tests.conftest import ROOT, copy_stand_in
+from tests.preloaded import run_at_once
 from voc12 import coco
 from voc12.generated.coco_mock import uncompressed_rle
 
@@ -129,25 +130,33 @@ def test_a_missing_annotation_file_is_named(coco_root, tmp_path):
         coco.build_view(coco_root, str(tmp_path / "view"))
 
 
-@pytest.mark.slow
-def test_the_smoke_chain_runs_every_step_on_a_coco_mock(in_tmp_dir, smoke_run):
-    copy_stand_in(smoke_run, in_tmp_dir)  # the pretraining stand-in does not depend on the data set
-    from run_sample import main
+def coco_chain_job(folder, env, smoke_run):
+    """The smoke chain on a COCO mock (a background job of the session, started once the smoke run
+    is made: tests/conftest.py), in its own folder, one thread. Returns the folder."""
     from voc12.generated.coco_mock import write_coco_mock
 
-    mock = write_coco_mock(str(in_tmp_dir / "coco"), n_train=32, n_val=12)
-    main(["--preset", "smoke", "--dataset", "coco", "--coco_root", mock, "--ood_root", os.path.join(mock, "ood"),
-          "--run_name", "coco_mock", "--pretrain_num_images", "128", "--ood_score_thres", "0.0"])
-    names = read_ids("sess/coco_mock/lists/class_names.txt")
+    copy_stand_in(smoke_run, folder)  # the pretraining stand-in does not depend on the data set
+    mock = write_coco_mock(str(folder / "coco"), n_train=32, n_val=12)
+    run_at_once({"coco chain": ([os.path.join(ROOT, "run_sample.py"), "--preset", "smoke", "--dataset", "coco",
+                                 "--coco_root", mock, "--ood_root", os.path.join(mock, "ood"), "--run_name",
+                                 "coco_mock", "--pretrain_num_images", "128", "--ood_score_thres", "0.0"], folder)},
+                folder, env)
+    return folder
+
+
+@pytest.mark.slow
+def test_the_smoke_chain_runs_every_step_on_a_coco_mock(background):
+    run = background
+    names = read_ids(run / "sess/coco_mock/lists/class_names.txt")
     assert names == ["bird", "boat", "train", "bottle", "chair"]  # 5 classes, ids 2, 5, 11, 27, 44
-    assert len(read_ids("sess/coco_mock/lists/train.txt")) == 32  # the image without annotation left out
-    labels = load_npy("sess/coco_mock/lists/cls_labels.npy")
+    assert len(read_ids(run / "sess/coco_mock/lists/train.txt")) == 32  # the image without annotation left out
+    labels = load_npy(run / "sess/coco_mock/lists/cls_labels.npy")
     assert all(v.shape == (5,) for v in labels.values())
     for row in ("baseline", "wood"):
-        with open(f"result/coco_mock/{row}/seed_eval.json") as f:
+        with open(run / f"result/coco_mock/{row}/seed_eval.json") as f:
             assert len(json.load(f)["fixed"]["per_class"]["iou"]) == 6
-        assert os.path.isfile(f"result/coco_mock/{row}/seg_eval.json")
-    assert os.path.isfile("result/coco_mock/report.md")
+        assert os.path.isfile(run / f"result/coco_mock/{row}/seg_eval.json")
+    assert os.path.isfile(run / "result/coco_mock/report.md")
 
 
 def test_a_run_remakes_its_lists_when_another_run_rebuilds_the_shared_view(coco_root, in_tmp_dir):

@@ -19,8 +19,8 @@ import socket
 import pytest
 
 from misc.chain.distributed import RankShare
-from tests import preloaded
 from tests.conftest import ROOT, TINY, copy_stand_in
+from tests.preloaded import run_at_once
 
 # torchrun's agent forks from the suite's preloaded server (tests/preloaded.py: no second torch
 # import); its ranks start as torchrun starts them, each a fresh interpreter.
@@ -40,16 +40,6 @@ def test_rank_shares_are_slices_of_the_one_process_batches():
     uneven = [list(RankShare(base, 10, 4, r)) for r in range(4)]
     assert [len(s[0]) for s in uneven] == [3, 3, 2, 2]
     assert [i for r in range(4) for i in uneven[r][1]] == base[10:20]
-
-
-def run_at_once(launches, folder, env):
-    """Start every launch ({name: (cmd, cwd)}) at once, wait for all; each must exit 0. The
-    launches are independent (each its own folder), one thread a process, as in the one-process
-    runs they are compared to."""
-    env = {**env, "WOOD_THREADS": "1"}
-    children = {name: preloaded.start(cmd, cwd, env, str(folder / f"{name}.log")) for name, (cmd, cwd) in launches.items()}
-    codes = {name: child.wait(timeout=600) for name, child in children.items()}
-    assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
 
 
 def engine_job(folder, env):
