@@ -72,6 +72,8 @@ BACKGROUND_JOBS = {
 JOBS_AFTER_SMOKE_RUN = {
     "test_chain_under_torchrun_equals_one_process": ("tests.test_distributed", "chain_job"),
     "test_the_smoke_chain_runs_every_step_on_a_coco_mock": ("tests.test_coco", "coco_chain_job"),
+    "test_the_smoke_chain_runs_every_step_on_a_folder_without_masks": ("tests.test_folder_dataset", "folder_chain_job"),
+    "test_retrained_f_in_remakes_everything_after_it": ("tests.test_smoke_chain", "retrained_f_in_job"),
 }
 
 

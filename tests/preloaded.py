@@ -108,6 +108,15 @@ def run_at_once(launches, folder, env):
     assert set(codes.values()) == {0}, "\n".join(f"{n}: {codes[n]}\n{c.output()[-3000:]}" for n, c in children.items())
 
 
+RUN_SAMPLE = os.path.join(ROOT, "run_sample.py")
+
+
+def run_chain(argv, cwd, log_folder, env):
+    """run_sample.py with `argv` in `cwd`, one thread, to its end (it must exit 0); its output
+    goes to `log_folder`/chain.log."""
+    run_at_once({"chain": ([RUN_SAMPLE, *argv], cwd)}, log_folder, env)
+
+
 def run(cmd, cwd=ROOT, env=None, merge=True):
     """Run `cmd` ([script, *args]) to its end: .returncode, .stdout and .stderr, as subprocess.run(..., text=True)
     gives them with stdout=PIPE and stderr=STDOUT (merge, .stderr empty) or both PIPE."""

@@ -8,8 +8,8 @@ import pytest
 
 from misc.chain.errors import MissingInput, WontOverwrite
 from misc.io_utils import load_label_png, load_npy, read_ids
-from tests.conftest import ROOT, copy_stand_in
-from tests.preloaded import run_at_once
+from tests.conftest import copy_stand_in
+from tests.preloaded import run_chain
 from voc12 import coco
 from voc12.generated.coco_mock import uncompressed_rle
 
@@ -137,10 +137,9 @@ def coco_chain_job(folder, env, smoke_run):
 
     copy_stand_in(smoke_run, folder)  # the pretraining stand-in does not depend on the data set
     mock = write_coco_mock(str(folder / "coco"), n_train=32, n_val=12)
-    run_at_once({"coco chain": ([os.path.join(ROOT, "run_sample.py"), "--preset", "smoke", "--dataset", "coco",
-                                 "--coco_root", mock, "--ood_root", os.path.join(mock, "ood"), "--run_name",
-                                 "coco_mock", "--pretrain_num_images", "128", "--ood_score_thres", "0.0"], folder)},
-                folder, env)
+    argv = ["--preset", "smoke", "--dataset", "coco", "--coco_root", mock, "--ood_root", os.path.join(mock, "ood"),
+            "--run_name", "coco_mock", "--pretrain_num_images", "128", "--ood_score_thres", "0.0"]
+    run_chain(argv, folder, folder, env)
     return folder
 
 

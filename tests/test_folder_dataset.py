@@ -9,6 +9,7 @@ from misc.chain.errors import BadInput, MissingInput
 from misc.images import voc_palette
 from misc.io_utils import load_label_png, read_ids, save_label_png
 from tests.conftest import copy_stand_in
+from tests.preloaded import run_chain
 from voc12 import folder
 from voc12.generated.folder_mock import write_folder_mock
 
@@ -76,14 +77,19 @@ def test_a_missing_folder_root_is_a_clear_error(in_tmp_dir):
         parse_args(["--dataset", "folder"])
 
 
-@pytest.mark.slow
-def test_the_smoke_chain_runs_every_step_on_a_folder_without_masks(in_tmp_dir, smoke_run):
-    copy_stand_in(smoke_run, in_tmp_dir)  # the pretraining stand-in does not depend on the data set
-    from run_sample import main
+def folder_chain_job(folder, env, smoke_run):
+    """The smoke chain on a folder mock without masks (a background job of the session, started
+    once the smoke run is made: tests/conftest.py), in its own folder, one thread. Returns the folder."""
+    copy_stand_in(smoke_run, folder)  # the pretraining stand-in does not depend on the data set
+    root = write_folder_mock(str(folder / "mine"), n_train=32, n_val=12, masks=False)
+    run_chain(["--preset", "smoke", "--dataset", "folder", "--folder_root", root, "--run_name", "mine",
+               "--pretrain_num_images", "128", "--ood_score_thres", "0.0"], folder, folder, env)
+    return folder
 
-    root = write_folder_mock(str(in_tmp_dir / "mine"), n_train=32, n_val=12, masks=False)
-    main(["--preset", "smoke", "--dataset", "folder", "--folder_root", root, "--run_name", "mine",
-          "--pretrain_num_images", "128", "--ood_score_thres", "0.0"])
+
+@pytest.mark.slow
+def test_the_smoke_chain_runs_every_step_on_a_folder_without_masks(background, monkeypatch):
+    monkeypatch.chdir(background)
     assert read_ids("sess/mine/lists/class_names.txt") == ["bird", "boat", "train"]
     for row in ("baseline", "wood"):
         assert len(os.listdir(f"result/mine/{row}/sem_seg")) == 32 + 1  # the masks and made_from.json

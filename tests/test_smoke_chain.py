@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import shutil
 import stat
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 from misc.chain import rerun
 from run_sample import main
 from tests.conftest import TINY
+from tests.preloaded import run_chain
 
 OUTPUT_ROOTS = ("sess", "result", "WOoD_dataset", "Data")
 
@@ -19,15 +21,16 @@ def files(folder, extension):
     return sorted(f for f in os.listdir(folder) if f.endswith(extension))
 
 
-def mtimes():
-    """{path: mtime_ns} of every file the chain wrote (the log is appended to by design)."""
+def mtimes(run="."):
+    """{path: mtime_ns} of every file the chain wrote in the run folder `run`, paths relative to
+    it (the log is appended to by design)."""
     found = {}
     for root in OUTPUT_ROOTS:
-        for folder, _, names in os.walk(root):
+        for folder, _, names in os.walk(os.path.join(run, root)):
             for name in names:
-                path = os.path.join(folder, name)
+                path = os.path.relpath(os.path.join(folder, name), run)
                 if not path.endswith("log.txt"):
-                    found[path] = os.stat(path).st_mtime_ns
+                    found[path] = os.stat(os.path.join(run, path)).st_mtime_ns
     return found
 
 
@@ -87,12 +90,24 @@ def test_identical_rerun_rewrites_nothing(smoke_copy):
     assert len(skipped) == 15, skipped  # every step but the report, which is always rebuilt (unchanged)
 
 
+def retrained_f_in_job(folder, env, smoke_run):
+    """A copy of the smoke run rerun with another F_in flag (a background job of the session,
+    started once the smoke run is made: tests/conftest.py), one thread. Returns the copy and its
+    files' times before the rerun."""
+    run = folder / "run"
+    shutil.copytree(smoke_run, run, symlinks=True)  # times kept
+    before = mtimes(run)
+    # W-OoD's own lr unchanged
+    run_chain(TINY + ["--cam_learning_rate", "0.05", "--wood_learning_rate", "0.02"], run, folder, env)
+    return run, before
+
+
 @pytest.mark.slow
-def test_retrained_f_in_remakes_everything_after_it(smoke_copy):
+def test_retrained_f_in_remakes_everything_after_it(background, monkeypatch):
     """Another F_in flag: F_in is retrained, and W-OoD (same flags) and every later output are
     remade from it; the data set and the pretrained stand-in are kept."""
-    before = mtimes()
-    main(TINY + ["--cam_learning_rate", "0.05", "--wood_learning_rate", "0.02"])  # W-OoD's own lr unchanged
+    run, before = background
+    monkeypatch.chdir(run)
     after = mtimes()
     # Step 2's thumbnails (of the pool's images), review.js (the code) and review.html (class names and
     # counts: all candidates at --ood_score_thres 0) come out the same from any F_in.
