@@ -24,6 +24,9 @@ from tests.conftest import ROOT
 _started = []  # every Child, for kill_all()
 PRELOAD = ["torch", "torch._dynamo", "torch.optim", "torch.distributed.launcher.api", "run_sample", "misc.chain.engine"]
 _context = None
+# A command whose environment sets this runs at that niceness: the suite's background jobs that
+# start with the session yield the cores to the smoke run, which the other jobs wait for.
+NICE = "SUITE_NICE"
 
 
 def context():
@@ -35,6 +38,8 @@ def context():
 
 
 def _main(script, args, cwd, env, stdout_path, stderr_path):
+    if env.get(NICE):
+        os.nice(int(env[NICE]))  # its children (torchrun's ranks) inherit it
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
