@@ -14,8 +14,7 @@ sys.path.insert(0, ROOT)
 HOST_CUDA_VISIBLE_DEVICES = os.environ.get("CUDA_VISIBLE_DEVICES")
 os.environ["CUDA_VISIBLE_DEVICES"] = ""
 # One thread a process, this one included: the suite runs its background jobs beside the other
-# tests, and a second torch thread here only spins waiting for a core they hold (measured: the
-# same suite in 133 s instead of 160, a fifth less CPU time).
+# tests, and a second torch thread here mostly spins waiting for a core they hold.
 os.environ["OMP_NUM_THREADS"] = "1"
 
 # The tiny synthetic chain the chain tests share. --ood_score_thres 0: a classifier trained for
